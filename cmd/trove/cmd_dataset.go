@@ -1,0 +1,214 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/trove-archive/trove/internal/archive"
+	"github.com/trove-archive/trove/internal/ingest"
+)
+
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+func cmdDataset(ctx context.Context, m *Main, args []string) error {
+	if len(args) == 0 {
+		return usagef("dataset: want create, list or show")
+	}
+	switch args[0] {
+	case "create":
+		return datasetCreate(ctx, m, args[1:])
+	case "list":
+		return datasetList(ctx, m, args[1:])
+	case "show":
+		return datasetShow(ctx, m, args[1:])
+	}
+	return usagef("dataset: unknown subcommand %q (want create, list or show)", args[0])
+}
+
+func newFlags(m *Main, name, usage string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(m.Stderr, "Usage: trove %s\n\nFlags:\n", usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses flags that may come before or after positional arguments.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if err == flag.ErrHelp {
+				return nil, errHelp
+			}
+			return nil, usagef("%s", err)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+var errHelp = &usageError{"help requested"}
+
+func datasetCreate(ctx context.Context, m *Main, args []string) error {
+	fs := newFlags(m, "dataset create", "dataset create SLUG [--title T] [--country CC]... [--level private|limited|public]")
+	title := fs.String("title", "", "title")
+	desc := fs.String("description", "", "description")
+	source := fs.String("source", "", "source note")
+	level := fs.String("level", "private", "release level: private, limited or public")
+	var countries stringList
+	fs.Var(&countries, "country", "ISO 3166-1 alpha-2 country code (repeat, or comma-separated)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("dataset create: want exactly one SLUG")
+	}
+	a, err := m.open()
+	if err != nil {
+		return err
+	}
+	ds := &archive.Dataset{Slug: pos[0], Title: *title, Description: *desc, Source: *source,
+		Level: archive.ReleaseLevel(*level), Countries: countries}
+	if ds.Title == "" {
+		ds.Title = ds.Slug
+	}
+	if err := a.db.CreateDataset(ctx, ds); err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(m.Stdout, datasetJSON(ds, nil, nil))
+	}
+	fmt.Fprintf(m.Stdout, "created dataset %s (%s)\n", ds.Slug, ds.Level)
+	return nil
+}
+
+func datasetList(ctx context.Context, m *Main, args []string) error {
+	fs := newFlags(m, "dataset list", "dataset list [--json]")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	a, err := m.open()
+	if err != nil {
+		return err
+	}
+	list, err := a.db.Datasets(ctx, archive.Admin())
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		out := make([]any, 0, len(list))
+		for _, ds := range list {
+			out = append(out, datasetJSON(ds, nil, nil))
+		}
+		return writeJSON(m.Stdout, out)
+	}
+	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SLUG\tLEVEL\tCOUNTRIES\tITEMS\tSIZE\tFAILED\tTITLE")
+	for _, ds := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%d\t%s\n", ds.Slug, ds.Level, strings.Join(ds.Countries, ","), ds.Items,
+			ingest.HumanBytes(ds.Bytes), ds.Failed, ds.Title)
+	}
+	return tw.Flush()
+}
+
+func datasetShow(ctx context.Context, m *Main, args []string) error {
+	fs := newFlags(m, "dataset show", "dataset show SLUG [--json]")
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("dataset show: want exactly one SLUG")
+	}
+	a, err := m.open()
+	if err != nil {
+		return err
+	}
+	p := archive.Admin()
+	ds, err := a.db.Dataset(ctx, p, pos[0])
+	if err != nil {
+		return err
+	}
+	types, err := a.db.TypeCounts(ctx, p, ds.ID)
+	if err != nil {
+		return err
+	}
+	fails, err := a.db.FailureCounts(ctx, p, ds.ID)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(m.Stdout, datasetJSON(ds, types, fails))
+	}
+	fmt.Fprintf(m.Stdout, "%s: %s\n", ds.Slug, ds.Title)
+	fmt.Fprintf(m.Stdout, "  level:     %s\n", ds.Level)
+	if len(ds.Countries) > 0 {
+		fmt.Fprintf(m.Stdout, "  countries: %s\n", strings.Join(ds.Countries, ", "))
+	}
+	if ds.Description != "" {
+		fmt.Fprintf(m.Stdout, "  about:     %s\n", ds.Description)
+	}
+	if ds.Source != "" {
+		fmt.Fprintf(m.Stdout, "  source:    %s\n", ds.Source)
+	}
+	fmt.Fprintf(m.Stdout, "  items:     %d (top-level files: %s)\n", ds.Items, ingest.HumanBytes(ds.Bytes))
+	fmt.Fprintf(m.Stdout, "  failed:    %d\n", ds.Failed)
+	for _, f := range fails {
+		fmt.Fprintf(m.Stdout, "    %-12s %d\n", f.Value, f.Count)
+	}
+	if len(types) > 0 {
+		fmt.Fprintln(m.Stdout, "  types:")
+		for _, t := range types {
+			fmt.Fprintf(m.Stdout, "    %-12s %d\n", t.Value, t.Count)
+		}
+	}
+	fmt.Fprintf(m.Stdout, "  created:   %s\n", ds.Created.Format("2006-01-02 15:04:05Z"))
+	return nil
+}
+
+type datasetOut struct {
+	ID          int64                `json:"id"`
+	Slug        string               `json:"slug"`
+	Title       string               `json:"title"`
+	Description string               `json:"description,omitempty"`
+	Countries   []string             `json:"countries"`
+	Source      string               `json:"source,omitempty"`
+	Level       archive.ReleaseLevel `json:"level"`
+	Items       int64                `json:"items"`
+	Bytes       int64                `json:"bytes"`
+	Failed      int64                `json:"failed"`
+	Types       []archive.FacetCount `json:"types,omitempty"`
+	Failures    []archive.FacetCount `json:"failures_by_reason,omitempty"`
+	Created     string               `json:"created"`
+	Updated     string               `json:"updated"`
+}
+
+func datasetJSON(ds *archive.Dataset, types, fails []archive.FacetCount) datasetOut {
+	cs := ds.Countries
+	if cs == nil {
+		cs = []string{}
+	}
+	return datasetOut{ID: ds.ID, Slug: ds.Slug, Title: ds.Title, Description: ds.Description, Countries: cs, Source: ds.Source,
+		Level: ds.Level, Items: ds.Items, Bytes: ds.Bytes, Failed: ds.Failed, Types: types, Failures: fails,
+		Created: ds.Created.Format("2006-01-02T15:04:05Z"), Updated: ds.Updated.Format("2006-01-02T15:04:05Z")}
+}

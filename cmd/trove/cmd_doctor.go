@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/trove-archive/trove/internal/extract"
+)
+
+// toolReport is one external tool as `trove doctor` sees it.
+type toolReport struct {
+	Name     string   `json:"name"`
+	Path     string   `json:"path,omitempty"`
+	Version  string   `json:"version,omitempty"`
+	OK       bool     `json:"ok"`
+	Error    string   `json:"error,omitempty"`
+	Formats  []string `json:"formats"`
+	Degraded string   `json:"without_it"`
+	Install  string   `json:"install"`
+}
+
+func cmdDoctor(ctx context.Context, m *Main, args []string) error {
+	fs := newFlags(m, "doctor", "doctor [--json]")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	var reports []toolReport
+	for _, st := range pdfExtractor().Check(ctx) {
+		r := toolReport{Name: st.Name, Path: st.Path, Version: st.Version, OK: st.Err == nil,
+			Formats: []string{"pdf"}, Install: "apt-get install poppler-utils"}
+		switch st.Name {
+		case "pdftotext":
+			r.Degraded = "PDF files are stored but their text is not searchable (recorded as tool_missing)"
+		case "pdfinfo":
+			r.Degraded = "PDF metadata (title, author, dates, pages) is not extracted; PDFs fail with tool_missing"
+		}
+		if st.Err != nil {
+			r.Error = st.Err.Error()
+		}
+		reports = append(reports, r)
+	}
+	missing := 0
+	for _, r := range reports {
+		if !r.OK {
+			missing++
+		}
+	}
+	reg, err := registry(m)
+	if err != nil {
+		return err
+	}
+	var builtin []string
+	for _, e := range reg.Extractors() {
+		builtin = append(builtin, e.Name())
+	}
+	if *asJSON {
+		return writeJSON(m.Stdout, map[string]any{"tools": reports, "extractors": builtin, "ok": missing == 0})
+	}
+	for _, r := range reports {
+		if r.OK {
+			fmt.Fprintf(m.Stdout, "ok       %-10s %-8s %s\n", r.Name, r.Version, r.Path)
+		} else {
+			fmt.Fprintf(m.Stdout, "MISSING  %-10s without it: %s\n         install: %s\n", r.Name, r.Degraded, r.Install)
+		}
+	}
+	fmt.Fprintf(m.Stdout, "built in: %s\n", strings.Join(builtin, ", "))
+	if missing > 0 {
+		return fmt.Errorf("doctor: %d external tool(s) missing: %w", missing, extract.ErrToolMissing)
+	}
+	return nil
+}

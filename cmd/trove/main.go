@@ -1,0 +1,153 @@
+// Command trove is the archive for leaked material: ingest a leak into a
+// content-addressed store, extract and index it, search and read it.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/trove-archive/trove/internal/archive"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	m := NewMain()
+	err := m.Run(ctx, os.Args[1:])
+	stop()
+	if cerr := m.Close(); err == nil {
+		err = cerr
+	}
+	os.Exit(m.exit(err))
+}
+
+// Main is the program, reused by end-to-end tests.
+type Main struct {
+	Config Config
+	Stdout io.Writer
+	Stderr io.Writer
+	Stdin  io.Reader
+
+	app *app
+}
+
+// NewMain returns a Main writing to the process's standard streams.
+func NewMain() *Main {
+	return &Main{Config: DefaultConfig(), Stdout: os.Stdout, Stderr: os.Stderr, Stdin: os.Stdin}
+}
+
+// Close releases what Run opened.
+func (m *Main) Close() error {
+	if m.app != nil {
+		err := m.app.Close()
+		m.app = nil
+		return err
+	}
+	return nil
+}
+
+type command struct {
+	name  string
+	usage string
+	run   func(ctx context.Context, m *Main, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"dataset", "create, list and show datasets", cmdDataset},
+		{"ingest", "ingest files, folders, archives and mailboxes into a dataset", cmdIngest},
+		{"search", "search the archive", cmdSearch},
+		{"show", "show an item's metadata, parents and children", cmdShow},
+		{"text", "print an item's extracted text", cmdText},
+		{"cat", "write an item's original bytes (verified)", cmdCat},
+		{"doctor", "check the external tools trove uses", cmdDoctor},
+		{"version", "print the version", cmdVersion},
+	}
+}
+
+func (m *Main) usage() {
+	fmt.Fprintf(m.Stderr, "trove: an archive for leaked material\n\nUsage: trove [--data DIR] COMMAND [ARGS]\n\nCommands:\n")
+	for _, c := range commands() {
+		fmt.Fprintf(m.Stderr, "  %-9s %s\n", c.name, c.usage)
+	}
+	fmt.Fprintf(m.Stderr, "\nGlobal flags:\n  --data DIR   where the catalog and blobs live (env TROVE_DATA; default %s)\n\nRun 'trove COMMAND -h' for a command's flags. Query language: docs/query.md.\n", DefaultConfig().DataDir)
+}
+
+// usageError is a mistake in the command line.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+// Run parses global flags and runs one command.
+func (m *Main) Run(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("trove", flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	fs.Usage = m.usage
+	fs.StringVar(&m.Config.DataDir, "data", m.Config.DataDir, "data folder")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return &usageError{err.Error()}
+	}
+	if err := m.Config.Validate(); err != nil {
+		return err
+	}
+	rest := fs.Args()
+	if len(rest) == 0 {
+		m.usage()
+		return usagef("no command given")
+	}
+	for _, c := range commands() {
+		if c.name == rest[0] {
+			return c.run(ctx, m, rest[1:])
+		}
+	}
+	m.usage()
+	return usagef("unknown command %q", rest[0])
+}
+
+// exit maps an error to the process exit code and prints it, in one place:
+// 0 ok, 1 internal or I/O error, 2 usage or invalid input, 3 not found,
+// 4 conflict, 130 interrupted.
+func (m *Main) exit(err error) int {
+	if err == nil {
+		return 0
+	}
+	var ue *usageError
+	switch {
+	case errors.As(err, &ue):
+		fmt.Fprintf(m.Stderr, "trove: %s\n", ue.msg)
+		return 2
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(m.Stderr, "trove: interrupted; run the same command again to resume")
+		return 130
+	}
+	fmt.Fprintf(m.Stderr, "trove: %s\n", errText(err))
+	switch archive.ErrorCode(err) {
+	case archive.EInvalid:
+		return 2
+	case archive.ENotFound:
+		return 3
+	case archive.EConflict:
+		return 4
+	}
+	return 1
+}
+
+// errText is what the CLI prints: the operator runs the CLI on the archive
+// machine, so internal errors are shown in full (unlike over HTTP).
+func errText(err error) string {
+	var e *archive.Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return err.Error()
+}

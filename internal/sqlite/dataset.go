@@ -1,0 +1,143 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/trove-archive/trove/internal/archive"
+)
+
+// CreateDataset implements archive.Catalog.
+func (d *DB) CreateDataset(ctx context.Context, ds *archive.Dataset) error {
+	if ds.Level == "" {
+		ds.Level = archive.LevelPrivate
+	}
+	if err := ds.Validate(); err != nil {
+		return err
+	}
+	now := time.Now().UTC().Truncate(time.Second)
+	ds.Created, ds.Updated = now, now
+	res, err := d.db.ExecContext(ctx, `INSERT INTO datasets (slug, title, description, countries, source, level, created, updated)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		ds.Slug, ds.Title, ds.Description, strings.Join(ds.Countries, ","), ds.Source, string(ds.Level), now.Unix(), now.Unix())
+	if isUnique(err) {
+		return archive.Errorf(archive.EConflict, "dataset %q already exists", ds.Slug)
+	} else if err != nil {
+		return fmt.Errorf("create dataset %s: %w", ds.Slug, err)
+	}
+	ds.ID, err = res.LastInsertId()
+	if err != nil {
+		return fmt.Errorf("create dataset %s: %w", ds.Slug, err)
+	}
+	return nil
+}
+
+// UpdateDataset implements archive.Catalog.
+func (d *DB) UpdateDataset(ctx context.Context, ds *archive.Dataset) error {
+	if err := ds.Validate(); err != nil {
+		return err
+	}
+	ds.Updated = time.Now().UTC().Truncate(time.Second)
+	res, err := d.db.ExecContext(ctx, `UPDATE datasets SET title = ?, description = ?, countries = ?, source = ?, level = ?, updated = ?
+		WHERE id = ?`, ds.Title, ds.Description, strings.Join(ds.Countries, ","), ds.Source, string(ds.Level), ds.Updated.Unix(), ds.ID)
+	if err != nil {
+		return fmt.Errorf("update dataset %s: %w", ds.Slug, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return archive.Errorf(archive.ENotFound, "dataset %q not found", ds.Slug)
+	}
+	return nil
+}
+
+const datasetCols = `d.id, d.slug, d.title, d.description, d.countries, d.source, d.level, d.created, d.updated,
+	(SELECT count(*) FROM items i WHERE i.dataset_id = d.id),
+	(SELECT coalesce(sum(i.file_size), 0) FROM items i WHERE i.dataset_id = d.id AND i.parent_id = 0),
+	(SELECT count(*) FROM items i WHERE i.dataset_id = d.id AND i.failed = 1)`
+
+func scanDataset(sc interface{ Scan(...any) error }) (*archive.Dataset, error) {
+	var ds archive.Dataset
+	var countries, level string
+	var created, updated int64
+	if err := sc.Scan(&ds.ID, &ds.Slug, &ds.Title, &ds.Description, &countries, &ds.Source, &level, &created, &updated,
+		&ds.Items, &ds.Bytes, &ds.Failed); err != nil {
+		return nil, err
+	}
+	if countries != "" {
+		ds.Countries = strings.Split(countries, ",")
+	}
+	ds.Level = archive.ReleaseLevel(level)
+	ds.Created, ds.Updated = time.Unix(created, 0).UTC(), time.Unix(updated, 0).UTC()
+	return &ds, nil
+}
+
+// Datasets implements archive.Catalog.
+func (d *DB) Datasets(ctx context.Context, p archive.Principal) ([]*archive.Dataset, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT `+datasetCols+` FROM datasets d WHERE `+accessClause(p, "d")+` ORDER BY d.slug`)
+	if err != nil {
+		return nil, fmt.Errorf("list datasets: %w", err)
+	}
+	defer rows.Close()
+	var out []*archive.Dataset
+	for rows.Next() {
+		ds, err := scanDataset(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list datasets: %w", err)
+		}
+		out = append(out, ds)
+	}
+	return out, rows.Err()
+}
+
+// Dataset implements archive.Catalog.
+func (d *DB) Dataset(ctx context.Context, p archive.Principal, slug string) (*archive.Dataset, error) {
+	ds, err := scanDataset(d.db.QueryRowContext(ctx, `SELECT `+datasetCols+` FROM datasets d WHERE d.slug = ? AND `+accessClause(p, "d"), slug))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, archive.Errorf(archive.ENotFound, "dataset %q not found", slug)
+	} else if err != nil {
+		return nil, fmt.Errorf("find dataset %s: %w", slug, err)
+	}
+	return ds, nil
+}
+
+// TypeCounts returns, for a dataset, the number of items of each kind.
+func (d *DB) TypeCounts(ctx context.Context, p archive.Principal, datasetID int64) ([]archive.FacetCount, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT i.kind, count(*) FROM items i JOIN datasets d ON d.id = i.dataset_id
+		WHERE i.dataset_id = ? AND `+accessClause(p, "d")+` GROUP BY i.kind ORDER BY 2 DESC`, datasetID)
+	if err != nil {
+		return nil, fmt.Errorf("type counts: %w", err)
+	}
+	defer rows.Close()
+	var out []archive.FacetCount
+	for rows.Next() {
+		var f archive.FacetCount
+		if err := rows.Scan(&f.Value, &f.Count); err != nil {
+			return nil, fmt.Errorf("type counts: %w", err)
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// FailureCounts returns, for a dataset, the number of failed items by reason.
+func (d *DB) FailureCounts(ctx context.Context, p archive.Principal, datasetID int64) ([]archive.FacetCount, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT coalesce(json_extract(b.failure, '$.reason'), 'unknown'), count(*)
+		FROM items i JOIN datasets d ON d.id = i.dataset_id JOIN blobs b ON b.id = i.blob_id
+		WHERE i.dataset_id = ? AND i.failed = 1 AND `+accessClause(p, "d")+` GROUP BY 1 ORDER BY 2 DESC`, datasetID)
+	if err != nil {
+		return nil, fmt.Errorf("failure counts: %w", err)
+	}
+	defer rows.Close()
+	var out []archive.FacetCount
+	for rows.Next() {
+		var f archive.FacetCount
+		if err := rows.Scan(&f.Value, &f.Count); err != nil {
+			return nil, fmt.Errorf("failure counts: %w", err)
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,142 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	sqlite3 "github.com/mattn/go-sqlite3"
+
+	"github.com/trove-archive/trove/internal/archive"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// DB is the catalog and index database.
+type DB struct {
+	db   *sql.DB // readers (and short writes)
+	path string
+}
+
+var (
+	_ archive.Catalog = (*DB)(nil)
+	_ archive.Index   = (*DB)(nil)
+)
+
+// Open opens (creating if needed) the database at path and migrates it.
+func Open(path string) (*DB, error) {
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_synchronous", "NORMAL")
+	q.Set("_busy_timeout", "30000")
+	q.Set("_foreign_keys", "off")
+	q.Set("_txlock", "immediate")
+	q.Set("_cache_size", "-65536")
+	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("sqlite open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(8)
+	d := &DB{db: db, path: path}
+	if err := d.migrate(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// Close closes the database.
+func (d *DB) Close() error { return d.db.Close() }
+
+// SQL exposes the handle to tests and the integrity checker.
+func (d *DB) SQL() *sql.DB { return d.db }
+
+func (d *DB) migrate() error {
+	var version int
+	if err := d.db.QueryRow(`PRAGMA user_version`).Scan(&version); err != nil {
+		return fmt.Errorf("sqlite migrate: %w", err)
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return fmt.Errorf("sqlite migrate: %w", err)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		base := strings.TrimPrefix(name, "migrations/")
+		n, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("sqlite migrate: bad migration name %s", name)
+		}
+		if n <= version {
+			continue
+		}
+		body, err := migrations.ReadFile(name)
+		if err != nil {
+			return fmt.Errorf("sqlite migrate: %w", err)
+		}
+		tx, err := d.db.Begin()
+		if err != nil {
+			return fmt.Errorf("sqlite migrate: %w", err)
+		}
+		if _, err := tx.Exec(string(body)); err != nil {
+			tx.Rollback()
+			if strings.Contains(err.Error(), "no such module: fts5") {
+				return errors.New("sqlite migrate: this binary was built without FTS5; build with -tags sqlite_fts5 (make build does)")
+			}
+			return fmt.Errorf("sqlite migrate %s: %w", base, err)
+		}
+		if _, err := tx.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, n)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("sqlite migrate %s: %w", base, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("sqlite migrate %s: %w", base, err)
+		}
+	}
+	return nil
+}
+
+// isUnique reports whether err is a UNIQUE constraint violation.
+func isUnique(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintUnique
+}
+
+// accessClause is the release-level filter on the datasets alias d for p,
+// expressed inside the query (never applied after it). Grant IDs are
+// integers written into the SQL text.
+func accessClause(p archive.Principal, alias string) string {
+	if p.SeesAll() {
+		return "1"
+	}
+	c := alias + ".level = 'public'"
+	if p.Role == archive.RoleJournalist {
+		if ids := p.GrantedDatasets(); len(ids) > 0 {
+			s := make([]string, len(ids))
+			for i, id := range ids {
+				s[i] = strconv.FormatInt(id, 10)
+			}
+			c = "(" + c + " OR (" + alias + ".level = 'limited' AND " + alias + ".id IN (" + strings.Join(s, ",") + ")))"
+		}
+	}
+	return c
+}
+
+// Optimize merges the full-text index segments; run after a large ingest.
+func (d *DB) Optimize(ctx context.Context) error {
+	for _, t := range []string{"fts", "fts_tri"} {
+		if _, err := d.db.ExecContext(ctx, `INSERT INTO `+t+`(`+t+`) VALUES ('optimize')`); err != nil {
+			return fmt.Errorf("sqlite optimize %s: %w", t, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,633 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/trove-archive/trove/internal/archive"
+	"github.com/trove-archive/trove/internal/query"
+)
+
+// Search implements archive.Index.
+func (d *DB) Search(ctx context.Context, p archive.Principal, req archive.SearchRequest) (*archive.SearchResult, error) {
+	start := time.Now()
+	if req.Limit <= 0 {
+		req.Limit = 20
+	}
+	if req.Limit > 1000 {
+		req.Limit = 1000
+	}
+	if req.Offset < 0 || req.Offset > 100000 {
+		return nil, archive.Errorf(archive.EInvalid, "offset %d out of range (0 to 100000)", req.Offset)
+	}
+	node, err := query.Parse(req.Query)
+	if err != nil {
+		return nil, archive.Errorf(archive.EInvalid, "%s", queryError(req.Query, err))
+	}
+	c := &compiler{d: d, ctx: ctx}
+	plan, err := c.plan(node)
+	if err != nil {
+		return nil, err
+	}
+	where := []string{accessClause(p, "d")}
+	var args []any
+	if req.Dataset != "" {
+		where = append(where, "d.slug = ?")
+		args = append(args, req.Dataset)
+	}
+	if plan.sql != "" {
+		where = append(where, plan.sql)
+		args = append(args, plan.args...)
+	}
+	cond := strings.Join(where, " AND ")
+
+	res := &archive.SearchResult{}
+	order := "score"
+	switch req.Sort {
+	case archive.SortNewest:
+		order = "date IS NULL, date DESC, item_id"
+	case archive.SortOldest:
+		order = "date IS NULL, date ASC, item_id"
+	case archive.SortRelevance, "":
+		if plan.fts == "" {
+			order = "date IS NULL, date DESC, item_id"
+		}
+	default:
+		return nil, archive.Errorf(archive.EInvalid, "sort %q: want relevance, newest or oldest", req.Sort)
+	}
+
+	var pageSQL string
+	var pageArgs []any
+	if plan.fts != "" {
+		pageSQL = `WITH m AS (SELECT rowid >> 20 AS blob_id, min(rank) AS score FROM fts WHERE fts MATCH ? GROUP BY 1),
+			h AS (SELECT min(i.id) AS item_id, m.score AS score, max(i.date) AS date, count(*) AS copies
+				FROM m JOIN items i ON i.blob_id = m.blob_id JOIN datasets d ON d.id = i.dataset_id
+				WHERE ` + cond + ` GROUP BY m.blob_id)
+			SELECT item_id, score, copies, count(*) OVER () FROM h ORDER BY ` + order + ` LIMIT ? OFFSET ?`
+		pageArgs = append(append([]any{plan.fts}, args...), req.Limit, req.Offset)
+	} else {
+		pageSQL = `WITH h AS (SELECT min(i.id) AS item_id, 0.0 AS score, max(i.date) AS date, count(*) AS copies
+				FROM items i JOIN datasets d ON d.id = i.dataset_id WHERE ` + cond + ` GROUP BY i.blob_id)
+			SELECT item_id, score, copies, count(*) OVER () FROM h ORDER BY ` + order + ` LIMIT ? OFFSET ?`
+		pageArgs = append(append([]any{}, args...), req.Limit, req.Offset)
+	}
+	rows, err := d.db.QueryContext(ctx, pageSQL, pageArgs...)
+	if err != nil {
+		return nil, ftsError(err)
+	}
+	type hitRow struct {
+		id     int64
+		score  float64
+		copies int
+	}
+	var hrs []hitRow
+	for rows.Next() {
+		var h hitRow
+		if err := rows.Scan(&h.id, &h.score, &h.copies, &res.Total); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		hrs = append(hrs, h)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, ftsError(err)
+	}
+	if len(hrs) == 0 && req.Offset > 0 {
+		// The total is only known from a page that has rows: count apart.
+		res.Total, err = d.count(ctx, plan, cond, args)
+		if err != nil {
+			return nil, err
+		}
+	}
+	for _, h := range hrs {
+		it, err := d.Item(ctx, p, h.id)
+		if err != nil {
+			return nil, err
+		}
+		hit := archive.Hit{Item: it, Score: -h.score, Copies: h.copies - 1}
+		if err := d.snippet(ctx, plan, it, &hit); err != nil {
+			return nil, err
+		}
+		hit.Dataset, err = d.slug(ctx, it.DatasetID)
+		if err != nil {
+			return nil, err
+		}
+		res.Hits = append(res.Hits, hit)
+	}
+	if req.Facets {
+		if res.Facets, err = d.facets(ctx, plan, cond, args); err != nil {
+			return nil, err
+		}
+	}
+	res.Took = time.Since(start)
+	return res, nil
+}
+
+func (d *DB) slug(ctx context.Context, id int64) (string, error) {
+	var s string
+	if err := d.db.QueryRowContext(ctx, `SELECT slug FROM datasets WHERE id = ?`, id).Scan(&s); err != nil {
+		return "", fmt.Errorf("dataset %d: %w", id, err)
+	}
+	return s, nil
+}
+
+func (d *DB) count(ctx context.Context, plan *plan, cond string, args []any) (int64, error) {
+	var q string
+	var a []any
+	if plan.fts != "" {
+		q = `SELECT count(DISTINCT i.blob_id) FROM items i JOIN datasets d ON d.id = i.dataset_id
+			WHERE i.blob_id IN (SELECT rowid >> 20 FROM fts WHERE fts MATCH ?) AND ` + cond
+		a = append([]any{plan.fts}, args...)
+	} else {
+		q = `SELECT count(DISTINCT i.blob_id) FROM items i JOIN datasets d ON d.id = i.dataset_id WHERE ` + cond
+		a = args
+	}
+	var n int64
+	if err := d.db.QueryRowContext(ctx, q, a...).Scan(&n); err != nil {
+		return 0, ftsError(err)
+	}
+	return n, nil
+}
+
+// facets counts matching documents by dataset, type, year, sender domain
+// and language in one grouped pass over the matches: SQLite aggregates the
+// combinations, Go adds up the marginals.
+func (d *DB) facets(ctx context.Context, plan *plan, cond string, args []any) (map[string][]archive.FacetCount, error) {
+	var q string
+	var a []any
+	sel := `SELECT d.slug, i.kind, coalesce(strftime('%Y', i.date, 'unixepoch'), ''), i.domain, i.lang, count(DISTINCT i.blob_id)`
+	if plan.fts != "" {
+		q = `WITH m AS (SELECT DISTINCT rowid >> 20 AS blob_id FROM fts WHERE fts MATCH ?) ` + sel +
+			` FROM m JOIN items i ON i.blob_id = m.blob_id JOIN datasets d ON d.id = i.dataset_id WHERE ` + cond + ` GROUP BY 1, 2, 3, 4, 5`
+		a = append([]any{plan.fts}, args...)
+	} else {
+		q = sel + ` FROM items i JOIN datasets d ON d.id = i.dataset_id WHERE ` + cond + ` GROUP BY 1, 2, 3, 4, 5`
+		a = args
+	}
+	rows, err := d.db.QueryContext(ctx, q, a...)
+	if err != nil {
+		return nil, ftsError(err)
+	}
+	defer rows.Close()
+	names := []string{"dataset", "type", "year", "domain", "lang"}
+	counts := make([]map[string]int64, len(names))
+	for i := range counts {
+		counts[i] = map[string]int64{}
+	}
+	for rows.Next() {
+		var v [5]string
+		var n int64
+		if err := rows.Scan(&v[0], &v[1], &v[2], &v[3], &v[4], &n); err != nil {
+			return nil, fmt.Errorf("facets: %w", err)
+		}
+		for i := range v {
+			if v[i] != "" {
+				counts[i][v[i]] += n
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, ftsError(err)
+	}
+	out := map[string][]archive.FacetCount{}
+	for i, name := range names {
+		fc := make([]archive.FacetCount, 0, len(counts[i]))
+		for v, n := range counts[i] {
+			fc = append(fc, archive.FacetCount{Value: v, Count: n})
+		}
+		sort.Slice(fc, func(a, b int) bool {
+			if fc[a].Count != fc[b].Count {
+				return fc[a].Count > fc[b].Count
+			}
+			return fc[a].Value < fc[b].Value
+		})
+		if len(fc) > 50 {
+			fc = fc[:50]
+		}
+		out[name] = fc
+	}
+	return out, nil
+}
+
+// snippet fills the hit's snippet from its best-matching chunk.
+func (d *DB) snippet(ctx context.Context, plan *plan, it *archive.Item, hit *archive.Hit) error {
+	var blobID int64
+	if err := d.db.QueryRowContext(ctx, `SELECT blob_id FROM items WHERE id = ?`, it.ID).Scan(&blobID); err != nil {
+		return fmt.Errorf("snippet: %w", err)
+	}
+	lo, hi := blobID<<chunkBits, blobID<<chunkBits|chunkMask
+	var s sql.NullString
+	var rowid int64
+	var err error
+	switch {
+	case plan.fts != "":
+		err = d.db.QueryRowContext(ctx, `SELECT snippet(fts, -1, char(2), char(3), '…', 24), rowid FROM fts
+			WHERE fts MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rank LIMIT 1`, plan.fts, lo, hi).Scan(&s, &rowid)
+	case plan.tri != "":
+		err = d.db.QueryRowContext(ctx, `SELECT snippet(fts_tri, 0, char(2), char(3), '…', 24), rowid FROM fts_tri
+			WHERE fts_tri MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rank LIMIT 1`, plan.tri, lo, hi).Scan(&s, &rowid)
+	default:
+		err = d.db.QueryRowContext(ctx, `SELECT substr(body, 1, 200), rowid FROM fts WHERE rowid BETWEEN ? AND ? ORDER BY rowid LIMIT 1`, lo, hi).Scan(&s, &rowid)
+	}
+	if err == sql.ErrNoRows {
+		return nil
+	} else if err != nil {
+		return ftsError(err)
+	}
+	hit.Snippet = strings.TrimSpace(s.String)
+	var page sql.NullInt64
+	if err := d.db.QueryRowContext(ctx, `SELECT page FROM chunk_pages WHERE rowid = ?`, rowid).Scan(&page); err != nil && err != sql.ErrNoRows {
+		return fmt.Errorf("snippet page: %w", err)
+	}
+	if page.Valid {
+		// Pages before the snippet within the chunk.
+		var before sql.NullString
+		if err := d.db.QueryRowContext(ctx, `SELECT body FROM fts WHERE rowid = ?`, rowid).Scan(&before); err == nil {
+			hit.Page = int(page.Int64) + pagesBefore(before.String, s.String)
+		}
+	}
+	return nil
+}
+
+// pagesBefore counts form feeds in body before the snippet's text.
+func pagesBefore(body, snip string) int {
+	plain := strings.NewReplacer("\x02", "", "\x03", "", "…", "").Replace(snip)
+	plain = strings.TrimSpace(plain)
+	if len(plain) > 40 {
+		plain = plain[:40]
+	}
+	idx := strings.Index(body, plain)
+	if idx < 0 {
+		return 0
+	}
+	return strings.Count(body[:idx], "\f")
+}
+
+// ftsError turns an FTS5 syntax error into an invalid-query error.
+func ftsError(err error) error {
+	if strings.Contains(err.Error(), "fts5: syntax error") || strings.Contains(err.Error(), "fts5:") {
+		return archive.Errorf(archive.EInvalid, "query could not be run: %s", strings.TrimPrefix(err.Error(), "fts5: "))
+	}
+	return fmt.Errorf("search: %w", err)
+}
+
+func queryError(q string, err error) string {
+	if qe, ok := err.(*query.Error); ok {
+		return qe.Error() + "\n" + qe.Caret()
+	}
+	return err.Error()
+}
+
+// plan is a compiled query: an FTS5 expression that drives ranking and
+// snippets (may be empty), and SQL conditions over items i and datasets d.
+type plan struct {
+	fts  string
+	tri  string // trigram expression for snippets when there is no fts part
+	sql  string
+	args []any
+}
+
+type compiler struct {
+	d   *DB
+	ctx context.Context
+}
+
+// part is a compiled node. fts is set when the node is expressible as a
+// positive FTS5 expression; cond is always set.
+type part struct {
+	fts  string
+	tri  string
+	cond string
+	args []any
+}
+
+func (c *compiler) plan(n query.Node) (*plan, error) {
+	if n == nil {
+		return &plan{}, nil
+	}
+	if and, ok := n.(query.And); ok {
+		var fts, tri []string
+		var conds []string
+		var args []any
+		for _, ch := range and.Nodes {
+			p, err := c.compile(ch)
+			if err != nil {
+				return nil, err
+			}
+			if p.fts != "" {
+				fts = append(fts, p.fts)
+				continue
+			}
+			if p.tri != "" {
+				tri = append(tri, p.tri)
+			}
+			conds = append(conds, p.cond)
+			args = append(args, p.args...)
+		}
+		pl := &plan{fts: strings.Join(fts, " AND "), sql: strings.Join(conds, " AND "), args: args}
+		if len(tri) > 0 {
+			pl.tri = tri[0]
+		}
+		return pl, nil
+	}
+	p, err := c.compile(n)
+	if err != nil {
+		return nil, err
+	}
+	if p.fts != "" {
+		return &plan{fts: p.fts}, nil
+	}
+	return &plan{sql: p.cond, args: p.args, tri: p.tri}, nil
+}
+
+func ftsQuote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+const inFTS = `i.blob_id IN (SELECT rowid >> 20 FROM fts WHERE fts MATCH ?)`
+
+func (c *compiler) compile(n query.Node) (part, error) {
+	switch n := n.(type) {
+	case query.Term:
+		return c.term(n)
+	case query.And, query.Or:
+		var nodes []query.Node
+		op := " AND "
+		if o, ok := n.(query.Or); ok {
+			nodes, op = o.Nodes, " OR "
+		} else {
+			nodes = n.(query.And).Nodes
+		}
+		var fts, conds []string
+		var args []any
+		allFTS := true
+		for _, ch := range nodes {
+			p, err := c.compile(ch)
+			if err != nil {
+				return part{}, err
+			}
+			if p.fts == "" {
+				allFTS = false
+			}
+			fts = append(fts, p.fts)
+			conds = append(conds, p.cond)
+			args = append(args, p.args...)
+		}
+		out := part{cond: "(" + strings.Join(conds, op) + ")", args: args}
+		if allFTS {
+			out.fts = "(" + strings.Join(fts, op) + ")"
+			out.cond, out.args = inFTS, []any{out.fts}
+		}
+		return out, nil
+	case query.Not:
+		p, err := c.compile(n.Node)
+		if err != nil {
+			return part{}, err
+		}
+		return part{cond: "NOT " + p.cond, args: p.args}, nil
+	case query.Field:
+		return c.field(n)
+	case query.DateRange:
+		var conds []string
+		var args []any
+		if !n.From.IsZero() {
+			conds = append(conds, "i.date >= ?")
+			args = append(args, n.From.Unix())
+		}
+		if !n.To.IsZero() {
+			conds = append(conds, "i.date < ?")
+			args = append(args, n.To.Unix())
+		}
+		if len(conds) == 0 {
+			return part{cond: "i.date IS NOT NULL"}, nil
+		}
+		return part{cond: "(" + strings.Join(conds, " AND ") + ")", args: args}, nil
+	}
+	return part{}, archive.Errorf(archive.EInvalid, "query: unsupported construct %T", n)
+}
+
+func (c *compiler) term(t query.Term) (part, error) {
+	if t.CJK || t.Substring {
+		text := strings.Trim(t.Text, "*")
+		if utf8.RuneCountInString(text) >= 3 {
+			e := ftsQuote(text)
+			return part{tri: e, cond: `i.blob_id IN (SELECT rowid >> 20 FROM fts_tri WHERE fts_tri MATCH ?)`, args: []any{e}}, nil
+		}
+		// Shorter than a trigram: a LIKE over the trigram table's text.
+		like := "%" + escapeLike(text) + "%"
+		return part{cond: `i.blob_id IN (SELECT rowid >> 20 FROM fts_tri WHERE text LIKE ? ESCAPE '\')`, args: []any{like}}, nil
+	}
+	var e string
+	switch {
+	case t.Fuzzy > 0:
+		words, err := c.d.expand(c.ctx, t.Text, t.Fuzzy)
+		if err != nil {
+			return part{}, err
+		}
+		qs := make([]string, len(words))
+		for i, w := range words {
+			qs[i] = ftsQuote(w)
+		}
+		e = "(" + strings.Join(qs, " OR ") + ")"
+		if len(qs) == 1 {
+			e = qs[0]
+		}
+	case t.Prefix:
+		e = ftsQuote(strings.TrimSuffix(t.Text, "*")) + " *"
+	default:
+		e = ftsQuote(t.Text)
+	}
+	return part{fts: e, cond: inFTS, args: []any{e}}, nil
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// likeValue turns a field value into a LIKE pattern: folded, * as wildcard,
+// matching anywhere.
+func likeValue(v string) string {
+	v = escapeLike(fold(v))
+	v = strings.ReplaceAll(v, "*", "%")
+	return "%" + v + "%"
+}
+
+func (c *compiler) field(f query.Field) (part, error) {
+	v := f.Value
+	switch f.Name {
+	case "dataset":
+		return part{cond: "d.slug = ?", args: []any{strings.ToLower(v)}}, nil
+	case "type":
+		return part{cond: "i.kind = ?", args: []any{strings.ToLower(v)}}, nil
+	case "ext":
+		return part{cond: "i.ext = ?", args: []any{strings.ToLower(strings.TrimPrefix(v, "."))}}, nil
+	case "lang":
+		l := strings.ToLower(v)
+		return part{cond: "(i.lang = ? OR i.lang LIKE ?)", args: []any{l, escapeLike(l) + "-%"}}, nil
+	case "country":
+		return part{cond: "(',' || d.countries || ',') LIKE ?", args: []any{"%," + strings.ToUpper(v) + ",%"}}, nil
+	case "has":
+		return part{cond: "i.has_attach = 1"}, nil
+	case "from":
+		return part{cond: `i.from_norm LIKE ? ESCAPE '\'`, args: []any{likeValue(v)}}, nil
+	case "to":
+		return part{cond: `i.to_norm LIKE ? ESCAPE '\'`, args: []any{likeValue(v)}}, nil
+	case "subject":
+		return part{cond: `i.subject_norm LIKE ? ESCAPE '\'`, args: []any{likeValue(v)}}, nil
+	case "filename":
+		return part{cond: `i.name_norm LIKE ? ESCAPE '\'`, args: []any{likeValue(v)}}, nil
+	}
+	return part{}, archive.Errorf(archive.EInvalid, "query: unknown field %q", f.Name)
+}
+
+// expand returns the index terms within maxEdits of word (typo tolerance),
+// most frequent first, at most 32; the word itself when nothing is close.
+func (d *DB) expand(ctx context.Context, word string, maxEdits int) ([]string, error) {
+	w := fold(word)
+	r, size := utf8.DecodeRuneInString(w)
+	if r == utf8.RuneError || size == 0 {
+		return []string{word}, nil
+	}
+	lo := string(r)
+	hi := string(r + 1)
+	rows, err := d.db.QueryContext(ctx, `SELECT term, docs FROM vocab WHERE term >= ? AND term < ? AND length(term) BETWEEN ? AND ?`,
+		lo, hi, utf8.RuneCountInString(w)-maxEdits, utf8.RuneCountInString(w)+maxEdits)
+	if err != nil {
+		return nil, fmt.Errorf("expand %q: %w", word, err)
+	}
+	defer rows.Close()
+	type cand struct {
+		term string
+		docs int64
+		dist int
+	}
+	var cs []cand
+	for rows.Next() {
+		var t string
+		var n int64
+		if err := rows.Scan(&t, &n); err != nil {
+			return nil, fmt.Errorf("expand %q: %w", word, err)
+		}
+		if dist := levenshtein(w, t, maxEdits); dist <= maxEdits {
+			cs = append(cs, cand{t, n, dist})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("expand %q: %w", word, err)
+	}
+	sort.Slice(cs, func(a, b int) bool {
+		if cs[a].dist != cs[b].dist {
+			return cs[a].dist < cs[b].dist
+		}
+		return cs[a].docs > cs[b].docs
+	})
+	if len(cs) > 32 {
+		cs = cs[:32]
+	}
+	out := []string{w}
+	for _, c := range cs {
+		if c.term != w {
+			out = append(out, c.term)
+		}
+	}
+	return out, nil
+}
+
+// levenshtein returns the edit distance of a and b, or max+1 once it is
+// certain to exceed max.
+func levenshtein(a, b string, max int) int {
+	ra, rb := []rune(a), []rune(b)
+	if d := len(ra) - len(rb); d > max || -d > max {
+		return max + 1
+	}
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		best := cur[0]
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			best = min(best, cur[j])
+		}
+		if best > max {
+			return max + 1
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
+
+// RefreshVocab rebuilds the term list used for typo-tolerant search; the
+// ingest calls it when it ends.
+func (d *DB) RefreshVocab(ctx context.Context) error {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("refresh vocab: %w", err)
+	}
+	defer tx.Rollback()
+	for _, q := range []string{`DELETE FROM vocab`, `INSERT INTO vocab (term, docs) SELECT term, doc FROM fts_vocab WHERE length(term) < 64`} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("refresh vocab: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("refresh vocab: %w", err)
+	}
+	return nil
+}
+
+// TrigramText selects what of a chunk goes into the trigram index: runs of
+// Chinese, Japanese and Korean script, and tokens of 12 characters or more
+// (so that their substrings are searchable).
+func TrigramText(body string) string {
+	var b strings.Builder
+	var tok strings.Builder
+	tokLen := 0
+	cjk := false
+	flush := func() {
+		if tok.Len() > 0 && (cjk || tokLen >= 12) {
+			if b.Len() > 0 {
+				b.WriteByte('\n')
+			}
+			b.WriteString(tok.String())
+		}
+		tok.Reset()
+		tokLen = 0
+		cjk = false
+	}
+	for _, r := range body {
+		isCJK := unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul)
+		if isCJK {
+			if !cjk && tok.Len() > 0 {
+				flush()
+			}
+			cjk = true
+			tok.WriteRune(r)
+			tokLen++
+			continue
+		}
+		if cjk {
+			flush()
+		}
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' || r == '-' || r == '.' || r == '@' {
+			tok.WriteRune(r)
+			tokLen++
+			continue
+		}
+		flush()
+	}
+	flush()
+	return b.String()
+}
