@@ -10,12 +10,26 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/trove-archive/trove/internal/archive"
 )
 
 func main() {
+	// TROVE_CPUPROFILE=FILE writes a CPU profile, for benchmarks.
+	if p := os.Getenv("TROVE_CPUPROFILE"); p != "" {
+		if f, err := os.Create(p); err == nil && pprof.StartCPUProfile(f) == nil {
+			code := realMain()
+			pprof.StopCPUProfile()
+			f.Close()
+			os.Exit(code)
+		}
+	}
+	os.Exit(realMain())
+}
+
+func realMain() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	m := NewMain()
 	err := m.Run(ctx, os.Args[1:])
@@ -23,7 +37,7 @@ func main() {
 	if cerr := m.Close(); err == nil {
 		err = cerr
 	}
-	os.Exit(m.exit(err))
+	return m.exit(err)
 }
 
 // Main is the program, reused by end-to-end tests.

@@ -136,9 +136,9 @@ func makeLeak(t *testing.T, dir string) {
 
 type summary struct {
 	Files, Items, New, Duplicate, Unchanged, Failed int64
-	FailedBy                                          map[string]int64 `json:"failed_by_reason"`
-	MembersLost                                       int64            `json:"members_failed"`
-	MembersBy                                         map[string]int64 `json:"members_failed_by_reason"`
+	FailedBy                                        map[string]int64 `json:"failed_by_reason"`
+	MembersLost                                     int64            `json:"members_failed"`
+	MembersBy                                       map[string]int64 `json:"members_failed_by_reason"`
 }
 
 type searchResult struct {

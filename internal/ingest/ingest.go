@@ -183,6 +183,8 @@ func (ing *Ingester) Run(ctx context.Context, ds *archive.Dataset, paths []strin
 	if err := w.Close(); err != nil {
 		return nil, fmt.Errorf("ingest: %w", err)
 	}
+	ing.stats.with(func(s *Stats) { s.WriterSeconds = w.Busy().Seconds() })
+	sqlite.DebugOps()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

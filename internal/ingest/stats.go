@@ -27,7 +27,10 @@ type Stats struct {
 	TextBytes   int64            `json:"text_bytes"`
 	Elapsed     time.Duration    `json:"-"`
 	Seconds     float64          `json:"seconds"`
-	Errors      []string         `json:"errors,omitempty"` // first failures, for the log
+	// WriterSeconds is the time the catalog writer was busy: near Seconds,
+	// the single writer is what limits the ingest.
+	WriterSeconds float64  `json:"writer_seconds"`
+	Errors        []string `json:"errors,omitempty"` // first failures, for the log
 }
 
 type statsCounter struct {

@@ -62,49 +62,71 @@ func (d *DB) Search(ctx context.Context, p archive.Principal, req archive.Search
 		return nil, archive.Errorf(archive.EInvalid, "sort %q: want relevance, newest or oldest", req.Sort)
 	}
 
-	var pageSQL string
-	var pageArgs []any
-	if plan.fts != "" {
-		pageSQL = `WITH m AS (SELECT rowid >> 20 AS blob_id, min(rank) AS score FROM fts WHERE fts MATCH ? GROUP BY 1),
-			h AS (SELECT min(i.id) AS item_id, m.score AS score, max(i.date) AS date, count(*) AS copies
-				FROM m JOIN items i ON i.blob_id = m.blob_id JOIN datasets d ON d.id = i.dataset_id
-				WHERE ` + cond + ` GROUP BY m.blob_id)
-			SELECT item_id, score, copies, count(*) OVER () FROM h ORDER BY ` + order + ` LIMIT ? OFFSET ?`
-		pageArgs = append(append([]any{plan.fts}, args...), req.Limit, req.Offset)
-	} else {
-		pageSQL = `WITH h AS (SELECT min(i.id) AS item_id, 0.0 AS score, max(i.date) AS date, count(*) AS copies
-				FROM items i JOIN datasets d ON d.id = i.dataset_id WHERE ` + cond + ` GROUP BY i.blob_id)
-			SELECT item_id, score, copies, count(*) OVER () FROM h ORDER BY ` + order + ` LIMIT ? OFFSET ?`
-		pageArgs = append(append([]any{}, args...), req.Limit, req.Offset)
-	}
-	rows, err := d.db.QueryContext(ctx, pageSQL, pageArgs...)
-	if err != nil {
-		return nil, ftsError(err)
-	}
 	type hitRow struct {
 		id     int64
 		score  float64
 		copies int
 	}
-	var hrs []hitRow
-	for rows.Next() {
-		var h hitRow
-		if err := rows.Scan(&h.id, &h.score, &h.copies, &res.Total); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("search: %w", err)
+	page := func(q string, a ...any) ([]hitRow, error) {
+		rows, err := d.db.QueryContext(ctx, q, a...)
+		if err != nil {
+			return nil, ftsError(err)
 		}
-		hrs = append(hrs, h)
+		defer rows.Close()
+		var hrs []hitRow
+		for rows.Next() {
+			var h hitRow
+			if err := rows.Scan(&h.id, &h.score, &h.copies); err != nil {
+				return nil, fmt.Errorf("search: %w", err)
+			}
+			hrs = append(hrs, h)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, ftsError(err)
+		}
+		return hrs, nil
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, ftsError(err)
-	}
-	if len(hrs) == 0 && req.Offset > 0 {
-		// The total is only known from a page that has rows: count apart.
-		res.Total, err = d.count(ctx, plan, cond, args)
+	const group = ` GROUP BY m.blob_id`
+	hitCols := `SELECT min(i.id) AS item_id, m.score AS score, max(i.date) AS date, count(*) AS copies
+		FROM m JOIN items i ON i.blob_id = m.blob_id JOIN datasets d ON d.id = i.dataset_id WHERE ` + cond + group
+	var hrs []hitRow
+	want := req.Limit + req.Offset
+	if plan.fts != "" && order == "score" {
+		// Fast path: rank only the best chunks, then filter. Falls back to
+		// ranking every match when filters leave the page short.
+		k := 4*want + 100
+		q := `WITH m AS (SELECT blob_id, min(score) AS score FROM (SELECT rowid >> 20 AS blob_id, rank AS score FROM fts
+			WHERE fts MATCH ? ORDER BY rank LIMIT ?) GROUP BY 1) SELECT item_id, score, copies FROM (` + hitCols + `) ORDER BY score LIMIT ? OFFSET ?`
+		hrs, err = page(q, append(append([]any{plan.fts, k}, args...), req.Limit, req.Offset)...)
 		if err != nil {
 			return nil, err
 		}
+		if len(hrs) < req.Limit {
+			hrs = nil
+		}
+	}
+	if hrs == nil {
+		var q string
+		var a []any
+		if plan.fts != "" {
+			q = `WITH m AS (SELECT rowid >> 20 AS blob_id, min(rank) AS score FROM fts WHERE fts MATCH ? GROUP BY 1) `
+			a = append(a, plan.fts)
+		} else {
+			q = `WITH m AS (SELECT DISTINCT i.blob_id AS blob_id, 0.0 AS score FROM items i) `
+		}
+		q += `SELECT item_id, score, copies FROM (` + hitCols + `) ORDER BY ` + order + ` LIMIT ? OFFSET ?`
+		hrs, err = page(q, append(append(a, args...), req.Limit, req.Offset)...)
+		if err != nil {
+			return nil, err
+		}
+	}
+	var facets map[string][]archive.FacetCount
+	res.Total, facets, err = d.aggregate(ctx, plan, cond, args)
+	if err != nil {
+		return nil, err
+	}
+	if req.Facets {
+		res.Facets = facets
 	}
 	for _, h := range hrs {
 		it, err := d.Item(ctx, p, h.id)
@@ -121,11 +143,6 @@ func (d *DB) Search(ctx context.Context, p archive.Principal, req archive.Search
 		}
 		res.Hits = append(res.Hits, hit)
 	}
-	if req.Facets {
-		if res.Facets, err = d.facets(ctx, plan, cond, args); err != nil {
-			return nil, err
-		}
-	}
 	res.Took = time.Since(start)
 	return res, nil
 }
@@ -138,42 +155,27 @@ func (d *DB) slug(ctx context.Context, id int64) (string, error) {
 	return s, nil
 }
 
-func (d *DB) count(ctx context.Context, plan *plan, cond string, args []any) (int64, error) {
-	var q string
-	var a []any
-	if plan.fts != "" {
-		q = `SELECT count(DISTINCT i.blob_id) FROM items i JOIN datasets d ON d.id = i.dataset_id
-			WHERE i.blob_id IN (SELECT rowid >> 20 FROM fts WHERE fts MATCH ?) AND ` + cond
-		a = append([]any{plan.fts}, args...)
-	} else {
-		q = `SELECT count(DISTINCT i.blob_id) FROM items i JOIN datasets d ON d.id = i.dataset_id WHERE ` + cond
-		a = args
-	}
-	var n int64
-	if err := d.db.QueryRowContext(ctx, q, a...).Scan(&n); err != nil {
-		return 0, ftsError(err)
-	}
-	return n, nil
-}
-
-// facets counts matching documents by dataset, type, year, sender domain
-// and language in one grouped pass over the matches: SQLite aggregates the
+// aggregate counts the matching documents (each blob once, by its first
+// visible item) and their facets by dataset, type, year, sender domain and
+// language, in one grouped pass over the matches: SQLite aggregates the
 // combinations, Go adds up the marginals.
-func (d *DB) facets(ctx context.Context, plan *plan, cond string, args []any) (map[string][]archive.FacetCount, error) {
+func (d *DB) aggregate(ctx context.Context, plan *plan, cond string, args []any) (int64, map[string][]archive.FacetCount, error) {
 	var q string
 	var a []any
-	sel := `SELECT d.slug, i.kind, coalesce(strftime('%Y', i.date, 'unixepoch'), ''), i.domain, i.lang, count(DISTINCT i.blob_id)`
 	if plan.fts != "" {
-		q = `WITH m AS (SELECT DISTINCT rowid >> 20 AS blob_id FROM fts WHERE fts MATCH ?) ` + sel +
-			` FROM m JOIN items i ON i.blob_id = m.blob_id JOIN datasets d ON d.id = i.dataset_id WHERE ` + cond + ` GROUP BY 1, 2, 3, 4, 5`
-		a = append([]any{plan.fts}, args...)
+		q = `WITH m AS (SELECT DISTINCT rowid >> 20 AS blob_id FROM fts WHERE fts MATCH ?), `
+		a = append(a, plan.fts)
 	} else {
-		q = sel + ` FROM items i JOIN datasets d ON d.id = i.dataset_id WHERE ` + cond + ` GROUP BY 1, 2, 3, 4, 5`
-		a = args
+		q = `WITH m AS (SELECT DISTINCT i.blob_id AS blob_id FROM items i), `
 	}
+	q += `v AS (SELECT min(i.id) AS item FROM m JOIN items i ON i.blob_id = m.blob_id JOIN datasets d ON d.id = i.dataset_id
+			WHERE ` + cond + ` GROUP BY m.blob_id)
+		SELECT d.slug, i.kind, coalesce(strftime('%Y', i.date, 'unixepoch'), ''), i.domain, i.lang, count(*)
+		FROM v JOIN items i ON i.id = v.item JOIN datasets d ON d.id = i.dataset_id GROUP BY 1, 2, 3, 4, 5`
+	a = append(a, args...)
 	rows, err := d.db.QueryContext(ctx, q, a...)
 	if err != nil {
-		return nil, ftsError(err)
+		return 0, nil, ftsError(err)
 	}
 	defer rows.Close()
 	names := []string{"dataset", "type", "year", "domain", "lang"}
@@ -181,12 +183,14 @@ func (d *DB) facets(ctx context.Context, plan *plan, cond string, args []any) (m
 	for i := range counts {
 		counts[i] = map[string]int64{}
 	}
+	var total int64
 	for rows.Next() {
 		var v [5]string
 		var n int64
 		if err := rows.Scan(&v[0], &v[1], &v[2], &v[3], &v[4], &n); err != nil {
-			return nil, fmt.Errorf("facets: %w", err)
+			return 0, nil, fmt.Errorf("facets: %w", err)
 		}
+		total += n
 		for i := range v {
 			if v[i] != "" {
 				counts[i][v[i]] += n
@@ -194,7 +198,7 @@ func (d *DB) facets(ctx context.Context, plan *plan, cond string, args []any) (m
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, ftsError(err)
+		return 0, nil, ftsError(err)
 	}
 	out := map[string][]archive.FacetCount{}
 	for i, name := range names {
@@ -213,7 +217,7 @@ func (d *DB) facets(ctx context.Context, plan *plan, cond string, args []any) (m
 		}
 		out[name] = fc
 	}
-	return out, nil
+	return total, out, nil
 }
 
 // snippet fills the hit's snippet from its best-matching chunk.
@@ -389,7 +393,9 @@ func (c *compiler) compile(n query.Node) (part, error) {
 		if err != nil {
 			return part{}, err
 		}
-		return part{cond: "NOT " + p.cond, args: p.args}, nil
+		// coalesce: a condition on an unknown value (no date) is false, so
+		// its negation holds.
+		return part{cond: "NOT coalesce(" + p.cond + ", 0)", args: p.args}, nil
 	case query.Field:
 		return c.field(n)
 	case query.DateRange:
@@ -590,44 +596,76 @@ func (d *DB) RefreshVocab(ctx context.Context) error {
 
 // TrigramText selects what of a chunk goes into the trigram index: runs of
 // Chinese, Japanese and Korean script, and tokens of 12 characters or more
-// (so that their substrings are searchable).
+// (so that their substrings are searchable). Runs on every chunk, so ASCII
+// takes a fast path.
 func TrigramText(body string) string {
 	var b strings.Builder
-	var tok strings.Builder
-	tokLen := 0
-	cjk := false
-	flush := func() {
-		if tok.Len() > 0 && (cjk || tokLen >= 12) {
+	start, n := -1, 0 // current token: byte offset and length in runes
+	cjkStart := -1
+	flushTok := func(end int) {
+		if start >= 0 && n >= minTrigramToken {
 			if b.Len() > 0 {
 				b.WriteByte('\n')
 			}
-			b.WriteString(tok.String())
+			b.WriteString(body[start:end])
 		}
-		tok.Reset()
-		tokLen = 0
-		cjk = false
+		start, n = -1, 0
 	}
-	for _, r := range body {
-		isCJK := unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul)
-		if isCJK {
-			if !cjk && tok.Len() > 0 {
-				flush()
+	flushCJK := func(end int) {
+		if cjkStart >= 0 {
+			if b.Len() > 0 {
+				b.WriteByte('\n')
 			}
-			cjk = true
-			tok.WriteRune(r)
-			tokLen++
-			continue
+			b.WriteString(body[cjkStart:end])
+			cjkStart = -1
 		}
-		if cjk {
-			flush()
-		}
-		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' || r == '-' || r == '.' || r == '@' {
-			tok.WriteRune(r)
-			tokLen++
-			continue
-		}
-		flush()
 	}
-	flush()
+	for i := 0; i < len(body); {
+		c := body[i]
+		if c < utf8.RuneSelf {
+			if cjkStart >= 0 {
+				flushCJK(i)
+			}
+			if tokenByte[c] {
+				if start < 0 {
+					start = i
+				}
+				n++
+			} else {
+				flushTok(i)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(body[i:])
+		switch {
+		case unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul):
+			flushTok(i)
+			if cjkStart < 0 {
+				cjkStart = i
+			}
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			flushCJK(i)
+			if start < 0 {
+				start = i
+			}
+			n++
+		default:
+			flushCJK(i)
+			flushTok(i)
+		}
+		i += size
+	}
+	flushCJK(len(body))
+	flushTok(len(body))
 	return b.String()
 }
+
+const minTrigramToken = 12
+
+var tokenByte = func() (t [utf8.RuneSelf]bool) {
+	for c := 0; c < utf8.RuneSelf; c++ {
+		t[c] = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("_-.@", byte(c)) >= 0
+	}
+	return t
+}()

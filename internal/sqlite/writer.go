@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -224,18 +225,21 @@ const (
 )
 
 type op struct {
-	kind    opKind
-	blobID  int64
-	sha     archive.BlobID
-	size    int64
-	item    *ItemRow
-	seq     int
-	page    int
-	meta    string
-	body    string
-	tri     string
-	outcome *BlobOutcome
-	done    chan error
+	kind          opKind
+	blobID        int64
+	sha           archive.BlobID
+	size          int64
+	item          *ItemRow
+	seq           int
+	page          int
+	meta          string
+	body          string
+	tri           string
+	outcome       *BlobOutcome
+	facts         *Facts
+	failure       any
+	childFailures any
+	done          chan error
 }
 
 // Writer batches the ingest's writes into large transactions on one
@@ -251,7 +255,12 @@ type Writer struct {
 	errMu    sync.Mutex
 	err      error
 	closed   atomic.Bool
+	busy     time.Duration // time spent applying and committing, for tuning
 }
+
+// Busy reports how long the writer spent writing; with the run's wall time
+// it shows whether the single writer is the bottleneck.
+func (w *Writer) Busy() time.Duration { return w.busy }
 
 // NewWriter starts the batching writer.
 func (d *DB) NewWriter(ctx context.Context) (*Writer, error) {
@@ -293,7 +302,7 @@ func (w *Writer) ResetBlob(id int64) { w.send(op{kind: opResetBlob, blobID: id})
 
 // InsertItem records an item; an item already present at (dataset, path,
 // blob) is left as it is.
-func (w *Writer) InsertItem(it *ItemRow) { w.send(op{kind: opItem, item: it}) }
+func (w *Writer) InsertItem(it *ItemRow) { w.send(op{kind: opItem, item: it, body: fold(it.Name)}) }
 
 // AddChunk indexes one chunk of a blob's text. meta goes in chunk 0; tri is
 // the text for the trigram index (may be empty); page is the 1-based page the
@@ -306,7 +315,26 @@ func (w *Writer) AddChunk(blobID int64, seq, page int, meta, body string) {
 
 // FinishBlob records the outcome of a blob's extraction and copies its facts
 // onto every item that shares it.
-func (w *Writer) FinishBlob(o *BlobOutcome) { w.send(op{kind: opFinish, outcome: o}) }
+func (w *Writer) FinishBlob(o *BlobOutcome) {
+	// Encode here, in the caller's goroutine: the writer only runs SQL.
+	f := FactsOf(o.Kind, &o.Meta, o.Status, o.ChildrenEmitted)
+	meta, err := json.Marshal(o.Meta)
+	if err != nil {
+		meta = []byte("{}")
+	}
+	var failure, childFailures any
+	if o.Failure != nil {
+		if b, err := json.Marshal(o.Failure); err == nil {
+			failure = string(b)
+		}
+	}
+	if len(o.ChildFailures) > 0 {
+		if b, err := json.Marshal(o.ChildFailures); err == nil {
+			childFailures = string(b)
+		}
+	}
+	w.send(op{kind: opFinish, outcome: o, facts: f, meta: string(meta), failure: failure, childFailures: childFailures})
+}
 
 // Complete marks a top-level item as fully ingested, with everything
 // inside it; send it after the last write of its subtree.
@@ -355,9 +383,11 @@ func (w *Writer) loop() {
 		if tx == nil {
 			return
 		}
+		t0 := time.Now()
 		if err := tx.commit(); err != nil {
 			w.setErr(err)
 		}
+		w.busy += time.Since(t0)
 		tx, n = nil, 0
 	}
 	timer := time.NewTimer(batchTime)
@@ -386,7 +416,14 @@ func (w *Writer) loop() {
 				}
 				started = time.Now()
 			}
-			if err := tx.apply(o); err != nil {
+			t0 := time.Now()
+			err := tx.apply(o)
+			w.busy += time.Since(t0)
+			if debugOps {
+				opTime[o.kind] += time.Since(t0)
+				opCount[o.kind]++
+			}
+			if err != nil {
 				w.setErr(err)
 				tx.rollback()
 				tx = nil
@@ -485,7 +522,7 @@ func (t *txn) apply(o op) error {
 			duplicate_of, kind, date, lang, from_norm, to_norm, subject_norm, name_norm, domain, has_attach, failed)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			it.ID, it.DatasetID, it.ParentID, it.BlobID, it.Name, it.Path, it.Ext, it.ExtLies, unixOrNull(it.FileTime), it.FileSize,
-			it.DuplicateOf, string(f.Kind), unixOrNull(f.Date), f.Lang, f.From, f.To, f.Subject, fold(it.Name), f.Domain, f.HasAttach, f.Failed)
+			it.DuplicateOf, string(f.Kind), unixOrNull(f.Date), f.Lang, f.From, f.To, f.Subject, o.body, f.Domain, f.HasAttach, f.Failed)
 	case opChunk:
 		rowid := o.blobID<<chunkBits | int64(o.seq)
 		if err := t.exec(`INSERT INTO fts (rowid, meta, body) VALUES (?, ?, ?)`, rowid, o.meta, o.body); err != nil {
@@ -504,36 +541,27 @@ func (t *txn) apply(o op) error {
 		return t.exec(`UPDATE items SET complete = 1 WHERE id = ?`, o.blobID)
 	case opFinish:
 		oc := o.outcome
-		meta, err := json.Marshal(oc.Meta)
-		if err != nil {
-			return fmt.Errorf("writer meta: %w", err)
-		}
-		var failure any
-		if oc.Failure != nil {
-			b, err := json.Marshal(oc.Failure)
-			if err != nil {
-				return fmt.Errorf("writer failure: %w", err)
-			}
-			failure = string(b)
-		}
-		var childFailures any
-		if len(oc.ChildFailures) > 0 {
-			b, err := json.Marshal(oc.ChildFailures)
-			if err != nil {
-				return fmt.Errorf("writer child failures: %w", err)
-			}
-			childFailures = string(b)
-		}
 		if err := t.exec(`UPDATE blobs SET mime = ?, kind = ?, status = ?, failure = ?, meta = ?, chunks = ?, text_bytes = ?,
 			children_expected = ?, children_emitted = ?, children_failed = ?, child_failures = ? WHERE id = ?`,
-			oc.MIME, string(oc.Kind), string(oc.Status), failure, string(meta), oc.Chunks, oc.TextBytes,
-			oc.ChildrenExpected, oc.ChildrenEmitted, oc.ChildrenFailed, childFailures, oc.BlobID); err != nil {
+			oc.MIME, string(oc.Kind), string(oc.Status), o.failure, o.meta, oc.Chunks, oc.TextBytes,
+			oc.ChildrenExpected, oc.ChildrenEmitted, oc.ChildrenFailed, o.childFailures, oc.BlobID); err != nil {
 			return err
 		}
-		f := FactsOf(oc.Kind, &oc.Meta, oc.Status, oc.ChildrenEmitted)
+		f := o.facts
 		return t.exec(`UPDATE items SET kind = ?, date = ?, lang = ?, from_norm = ?, to_norm = ?, subject_norm = ?, domain = ?,
 			has_attach = ?, failed = ? WHERE blob_id = ?`,
 			string(f.Kind), unixOrNull(f.Date), f.Lang, f.From, f.To, f.Subject, f.Domain, f.HasAttach, f.Failed, oc.BlobID)
 	}
 	return fmt.Errorf("writer: unknown op %d", o.kind)
+}
+
+var debugOps = os.Getenv("TROVE_DEBUG_WRITER") != ""
+var opTime [8]time.Duration
+var opCount [8]int
+
+// DebugOps prints where the writer spent its time (TROVE_DEBUG_WRITER=1).
+func DebugOps() {
+	if debugOps {
+		fmt.Fprintf(os.Stderr, "writer ops: %v %v\n", opTime, opCount)
+	}
 }

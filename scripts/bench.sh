@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# make bench: ingest a generated leak corpus with trove and with Recoll in the
+# same run, then measure recall of the planted needles and search latency.
+#   BENCH_SIZE=small|medium (default small)  BENCH_RUNS=3  BENCH_RECOLL=1|0
+# Figures are medians of BENCH_RUNS runs; the report goes to
+# bench-results/<size>-<date>.json and a summary to stdout.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+size=${BENCH_SIZE:-small}
+runs=${BENCH_RUNS:-3}
+recoll=${BENCH_RECOLL:-1}
+extra=(python3)
+[ "$recoll" = 1 ] && extra+=(recoll)
+source scripts/deps.sh "${extra[@]}"
+export PATH=$PATH:/usr/local/go/bin
+work=${BENCH_DIR:-/tmp/trove-bench}
+mkdir -p "$work" bench-results
+corpus=$work/corpus-$size
+mk=${MKCORPUS:-../shared/bench/mkcorpus}
+if [ ! -f "$corpus/.truth/planted.tsv" ]; then
+  [ -x "$mk" ] || { echo "bench: $mk not found (needs ../shared/bench)"; exit 1; }
+  rm -rf "$corpus"
+  echo "== generating the $size corpus"
+  "$mk" --out "$corpus" --size "$size" --seed 1 >/dev/null
+fi
+make build >/dev/null
+go build -tags sqlite_fts5 -o "$work/benchsearch" ./scripts/benchsearch
+trove=$PWD/bin/trove
+results=$work/results-$size
+rm -rf "$results"; mkdir -p "$results"
+for i in $(seq 1 "$runs"); do
+  data=$work/data-$size
+  rm -rf "$data"
+  $trove --data "$data" dataset create bench --level public >/dev/null
+  echo "== trove ingest, run $i"
+  /usr/bin/time -f '%e %U %S %M' -o "$results/trove.$i.time" \
+    $trove --data "$data" ingest --quiet --json --exclude .truth bench "$corpus" > "$results/trove.$i.json"
+  if [ "$recoll" = 1 ]; then
+    conf=$work/recoll-$size
+    rm -rf "$conf"; mkdir -p "$conf"
+    printf 'topdirs = %s\nskippedNames+ = .truth\nloglevel = 1\n' "$corpus" > "$conf/recoll.conf"
+    echo "== recollindex, run $i"
+    /usr/bin/time -f '%e %U %S %M' -o "$results/recoll.$i.time" recollindex -c "$conf" -z >/dev/null 2>&1 || true
+  fi
+done
+du -sb --exclude=.truth "$corpus" | cut -f1 > "$results/corpus.bytes"
+du -sb "$data/blobs" | cut -f1 > "$results/store.bytes"
+cat "$data"/catalog.db* | wc -c > "$results/index.bytes"
+echo "== search: recall and latency"
+"$work/benchsearch" -db "$data/catalog.db" -planted "$corpus/.truth/planted.tsv" > "$results/search.json"
+if [ "$recoll" = 1 ]; then
+  echo "== recoll recall"
+  tail -n +2 "$corpus/.truth/planted.tsv" | while IFS=$'\t' read -r id needle kind file chain depth also; do
+    if recollq -c "$conf" -b "\"$needle\"" 2>/dev/null | grep -qF "file://$corpus/$file"; then echo "$id	$kind	1"; else echo "$id	$kind	0"; fi
+  done > "$results/recoll-recall.tsv"
+fi
+python3 scripts/benchreport.py "$results" "$size" "$runs" | tee "bench-results/$size-$(date +%Y%m%d-%H%M).txt"
