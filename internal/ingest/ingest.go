@@ -426,7 +426,7 @@ func extOf(name string) string {
 // itemID returns the id for a new item row, reusing the row of an earlier,
 // interrupted run when there is one.
 func (ing *Ingester) itemID(ctx context.Context, t *task, blobID int64) (id int64, existed bool) {
-	if ing.resume || t.parentID != 0 {
+	if ing.resume {
 		if id, err := ing.db.ExistingItem(ctx, ing.ds.ID, t.rel, blobID); err == nil && id != 0 {
 			return id, true
 		}

@@ -1,0 +1,207 @@
+package sqlite_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/trove-archive/trove/internal/archive"
+	"github.com/trove-archive/trove/internal/sqlite"
+)
+
+// fixture is a catalog with one dataset per release level, each holding a
+// folder-less email with one attachment, all mentioning "harbor".
+type fixture struct {
+	db       *sqlite.DB
+	datasets map[archive.ReleaseLevel]*archive.Dataset
+	mail     map[archive.ReleaseLevel]int64 // item ids
+	att      map[archive.ReleaseLevel]int64
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "catalog.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	f := &fixture{db: db, datasets: map[archive.ReleaseLevel]*archive.Dataset{}, mail: map[archive.ReleaseLevel]int64{}, att: map[archive.ReleaseLevel]int64{}}
+	w, err := db.NewWriter(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, lvl := range []archive.ReleaseLevel{archive.LevelPublic, archive.LevelLimited, archive.LevelPrivate} {
+		ds := &archive.Dataset{Slug: string(lvl), Level: lvl, Countries: []string{"de"}}
+		if err := db.CreateDataset(ctx, ds); err != nil {
+			t.Fatal(err)
+		}
+		f.datasets[lvl] = ds
+		mailBlob, attBlob := w.NewBlobID(), w.NewBlobID()
+		w.InsertBlob(mailBlob, archive.Hash([]byte{byte(i), 1}), 100, "message/rfc822", archive.KindEmail)
+		w.InsertBlob(attBlob, archive.Hash([]byte{byte(i), 2}), 10, "text/plain", archive.KindText)
+		mail, att := w.NewItemID(), w.NewItemID()
+		w.InsertItem(&sqlite.ItemRow{ID: mail, DatasetID: ds.ID, BlobID: mailBlob, Name: "m.eml", Path: "m.eml"})
+		w.InsertItem(&sqlite.ItemRow{ID: att, DatasetID: ds.ID, ParentID: mail, BlobID: attBlob, Name: "a.txt", Path: "m.eml/a.txt"})
+		w.AddChunk(mailBlob, 0, 0, "m.eml", fmt.Sprintf("the harbor report of %s", lvl))
+		w.AddChunk(attBlob, 0, 0, "a.txt", fmt.Sprintf("attachment about the harbor, level %s", lvl))
+		date := time.Date(2019, 3, 5, 0, 0, 0, 0, time.UTC)
+		w.FinishBlob(&sqlite.BlobOutcome{BlobID: mailBlob, MIME: "message/rfc822", Kind: archive.KindEmail, Status: archive.StatusOK, Chunks: 1,
+			ChildrenEmitted: 1, Meta: archive.Meta{Email: &archive.Email{From: "Alice <alice@police.example>", Subject: "Harbor", Date: date}}})
+		w.FinishBlob(&sqlite.BlobOutcome{BlobID: attBlob, MIME: "text/plain", Kind: archive.KindText, Status: archive.StatusOK, Chunks: 1})
+		f.mail[lvl], f.att[lvl] = mail, att
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.RefreshVocab(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// TestAccessMatrix checks, for every kind of reader and release level, that
+// a dataset, its items, their text, parents, children, search hits, counts
+// and facets are all visible, or all absent exactly like missing ones.
+func TestAccessMatrix(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	limited := f.datasets[archive.LevelLimited].ID
+	past := time.Now().Add(-time.Hour)
+	readers := []struct {
+		name string
+		p    archive.Principal
+		sees map[archive.ReleaseLevel]bool
+	}{
+		{"anonymous", archive.Anonymous(), map[archive.ReleaseLevel]bool{archive.LevelPublic: true}},
+		{"journalist without grant", archive.Principal{UserID: 1, Role: archive.RoleJournalist}, map[archive.ReleaseLevel]bool{archive.LevelPublic: true}},
+		{"journalist with grant", archive.Principal{UserID: 2, Role: archive.RoleJournalist, Grants: []archive.Grant{{DatasetID: limited}}},
+			map[archive.ReleaseLevel]bool{archive.LevelPublic: true, archive.LevelLimited: true}},
+		{"journalist with expired grant", archive.Principal{UserID: 3, Role: archive.RoleJournalist, Grants: []archive.Grant{{DatasetID: limited, Expires: past}}},
+			map[archive.ReleaseLevel]bool{archive.LevelPublic: true}},
+		{"anonymous holding a grant", archive.Principal{Grants: []archive.Grant{{DatasetID: limited}}}, map[archive.ReleaseLevel]bool{archive.LevelPublic: true}},
+		{"editor", archive.Principal{UserID: 4, Role: archive.RoleEditor}, map[archive.ReleaseLevel]bool{archive.LevelPublic: true, archive.LevelLimited: true, archive.LevelPrivate: true}},
+		{"admin", archive.Admin(), map[archive.ReleaseLevel]bool{archive.LevelPublic: true, archive.LevelLimited: true, archive.LevelPrivate: true}},
+	}
+	absent := func(t *testing.T, what string, err error) {
+		t.Helper()
+		if archive.ErrorCode(err) != archive.ENotFound {
+			t.Errorf("%s: err = %v, want not_found", what, err)
+		}
+	}
+	for _, r := range readers {
+		t.Run(r.name, func(t *testing.T) {
+			list, err := f.db.Datasets(ctx, r.p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(list) != len(r.sees) {
+				t.Errorf("Datasets: %d, want %d", len(list), len(r.sees))
+			}
+			want := int64(0)
+			for lvl, ds := range f.datasets {
+				sees := r.sees[lvl]
+				if sees {
+					want++
+				}
+				_, err := f.db.Dataset(ctx, r.p, ds.Slug)
+				it, ierr := f.db.Item(ctx, r.p, f.att[lvl])
+				var text bytes.Buffer
+				terr := f.db.Text(ctx, r.p, f.att[lvl], &text)
+				parents, perr := f.db.Parents(ctx, r.p, f.att[lvl])
+				kids, kerr := f.db.Children(ctx, r.p, f.mail[lvl], 10, 0)
+				res, serr := f.db.Search(ctx, r.p, archive.SearchRequest{Query: "harbor dataset:" + ds.Slug, Facets: true})
+				if serr != nil {
+					t.Fatal(serr)
+				}
+				if sees {
+					if err != nil || ierr != nil || terr != nil || perr != nil || kerr != nil {
+						t.Errorf("%s: want visible, got %v %v %v %v %v", lvl, err, ierr, terr, perr, kerr)
+						continue
+					}
+					if it.Path != "m.eml/a.txt" || len(parents) != 1 || len(kids) != 1 || !bytes.Contains(text.Bytes(), []byte("harbor")) {
+						t.Errorf("%s: item %+v parents %d children %d text %q", lvl, it, len(parents), len(kids), text.String())
+					}
+					if res.Total != 2 || len(res.Hits) != 2 {
+						t.Errorf("%s: search total %d hits %d, want 2", lvl, res.Total, len(res.Hits))
+					}
+				} else {
+					absent(t, string(lvl)+" dataset", err)
+					absent(t, string(lvl)+" item", ierr)
+					absent(t, string(lvl)+" text", terr)
+					absent(t, string(lvl)+" parents", perr)
+					absent(t, string(lvl)+" children", kerr)
+					if res.Total != 0 || len(res.Hits) != 0 || len(res.Facets["dataset"]) != 0 || len(res.Facets["type"]) != 0 {
+						t.Errorf("%s: hidden dataset leaks into search: total %d facets %v", lvl, res.Total, res.Facets)
+					}
+				}
+			}
+			res, err := f.db.Search(ctx, r.p, archive.SearchRequest{Query: "harbor", Facets: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Total != 2*want {
+				t.Errorf("search total = %d, want %d", res.Total, 2*want)
+			}
+			if got := int64(len(res.Facets["dataset"])); got != want {
+				t.Errorf("dataset facet has %d values, want %d: %v", got, want, res.Facets["dataset"])
+			}
+			for _, h := range res.Hits {
+				for lvl, ds := range f.datasets {
+					if h.Item.DatasetID == ds.ID && !r.sees[lvl] {
+						t.Errorf("hit from hidden dataset %s", lvl)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestSearchFilters(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	cases := []struct {
+		q    string
+		want int64
+	}{
+		{"harbor", 6},
+		{"harbor type:email", 3},
+		{"harbor -type:email", 3},
+		{"from:alice", 3},
+		{"from:ALICE harbor", 3},
+		{"from:bob", 0},
+		{"subject:harbor", 3},
+		{"has:attachment", 3},
+		{"date:2019-03", 3},
+		{"date:2020", 0},
+		{"-date:2020 harbor", 6}, // items without a date match the negation
+		{"after:2019-03-04 before:2019-03-06", 3},
+		{"country:DE harbor", 6},
+		{"country:FR harbor", 0},
+		{"filename:a.txt", 3},
+		{"ext:txt", 0}, // no extension recorded in this fixture
+		{"harb*", 6},
+		{"harbr~", 6},
+		{`"report of public"`, 1},
+		{"attachment OR report", 6},
+		{"(attachment OR report) dataset:public", 2},
+		{"attachment -public", 2},
+		{"*arbo*", 0}, // "harbor" is shorter than the trigram threshold
+	}
+	for _, c := range cases {
+		res, err := f.db.Search(ctx, archive.Admin(), archive.SearchRequest{Query: c.q})
+		if err != nil {
+			t.Errorf("%s: %v", c.q, err)
+			continue
+		}
+		if res.Total != c.want {
+			t.Errorf("%s: total %d, want %d", c.q, res.Total, c.want)
+		}
+	}
+	if _, err := f.db.Search(ctx, archive.Admin(), archive.SearchRequest{Query: `"open`}); archive.ErrorCode(err) != archive.EInvalid {
+		t.Errorf("malformed query: %v, want invalid", err)
+	}
+}
