@@ -7,6 +7,7 @@ import (
 	"github.com/trove-archive/trove/internal/extract/html"
 	"github.com/trove-archive/trove/internal/extract/office"
 	"github.com/trove-archive/trove/internal/extract/pdf"
+	"github.com/trove-archive/trove/internal/extract/rtf"
 	"github.com/trove-archive/trove/internal/extract/text"
 )
 
@@ -20,6 +21,7 @@ func registry(m *Main) (*extract.Registry, error) {
 		email.NewMbox(),
 		text.New(),
 		text.NewCSV(),
+		rtf.New(),
 	}
 	ex = append(ex, container.All(container.DefaultLimits())...)
 	return extract.NewRegistry(ex...), nil

@@ -418,11 +418,6 @@ func (ing *Ingester) process(ctx context.Context, t *task) {
 	ing.extractNew(ctx, t, c)
 }
 
-func extOf(name string) string {
-	ext := strings.ToLower(path.Ext(name))
-	return strings.TrimPrefix(ext, ".")
-}
-
 // itemID returns the id for a new item row, reusing the row of an earlier,
 // interrupted run when there is one.
 func (ing *Ingester) itemID(ctx context.Context, t *task, blobID int64) (id int64, existed bool) {
@@ -439,7 +434,7 @@ func (ing *Ingester) newItem(ctx context.Context, t *task, c *claim, dupOf int64
 	if !existed {
 		ing.w.InsertItem(&sqlite.ItemRow{
 			ID: id, DatasetID: ing.ds.ID, ParentID: t.parentID, BlobID: c.blobID,
-			Name: t.name, Path: t.rel, Ext: extOf(t.name), ExtLies: extract.ExtLies(c.typ, t.name),
+			Name: t.name, Path: t.rel, Ext: extract.Ext(t.name), ExtLies: extract.ExtLies(c.typ, t.name),
 			FileTime: t.mtime, FileSize: t.size, DuplicateOf: dupOf, Facts: facts,
 		})
 	}
