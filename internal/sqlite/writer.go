@@ -362,8 +362,10 @@ func (w *Writer) Close() error {
 }
 
 const (
-	batchOps  = 4000
-	batchTime = 500 * time.Millisecond
+	batchOps  = 20000
+	batchTime = 2 * time.Second
+	// batchBytes bounds the text held back for one commit.
+	batchBytes = 32 << 20
 )
 
 func (w *Writer) setErr(err error) {
@@ -430,7 +432,7 @@ func (w *Writer) loop() {
 				continue
 			}
 			n++
-			if n >= batchOps || time.Since(started) > batchTime {
+			if n >= batchOps || tx.ftsBytes > batchBytes || time.Since(started) > batchTime {
 				commit()
 			}
 		case <-timer.C:
@@ -442,9 +444,15 @@ func (w *Writer) loop() {
 	}
 }
 
+// txn is one batch. Full-text operations are held back and applied last,
+// just before COMMIT: any other statement that opens a statement savepoint
+// (an UPDATE of several rows) makes FTS5 flush its pending terms into a new
+// tiny segment, which made indexing an order of magnitude slower.
 type txn struct {
-	tx    *sql.Tx
-	stmts map[string]*sql.Stmt
+	tx       *sql.Tx
+	stmts    map[string]*sql.Stmt
+	fts      []op
+	ftsBytes int
 }
 
 func (d *DB) begin() (*txn, error) {
@@ -472,6 +480,13 @@ func (t *txn) exec(q string, args ...any) error {
 }
 
 func (t *txn) commit() error {
+	for _, o := range t.fts {
+		if err := t.applyFTS(o); err != nil {
+			t.rollback()
+			return err
+		}
+	}
+	t.fts = nil
 	for _, st := range t.stmts {
 		st.Close()
 	}
@@ -497,9 +512,19 @@ func unixOrNull(t time.Time) any {
 
 func (t *txn) apply(o op) error {
 	switch o.kind {
+	case opResetBlob, opChunk:
+		t.fts = append(t.fts, o)
+		t.ftsBytes += len(o.meta) + len(o.body) + len(o.tri)
+		return nil
 	case opBlob:
 		return t.exec(`INSERT OR IGNORE INTO blobs (id, sha256, size, mime, kind, status) VALUES (?, ?, ?, ?, ?, 'pending')`,
 			o.blobID, o.sha[:], o.size, o.meta, o.body)
+	}
+	return t.applyRest(o)
+}
+
+func (t *txn) applyFTS(o op) error {
+	switch o.kind {
 	case opResetBlob:
 		lo, hi := o.blobID<<chunkBits, o.blobID<<chunkBits|chunkMask
 		for _, q := range []string{
@@ -512,17 +537,6 @@ func (t *txn) apply(o op) error {
 			}
 		}
 		return nil
-	case opItem:
-		it := o.item
-		f := it.Facts
-		if f == nil {
-			f = &Facts{}
-		}
-		return t.exec(`INSERT OR IGNORE INTO items (id, dataset_id, parent_id, blob_id, name, path, ext, ext_lies, file_time, file_size,
-			duplicate_of, kind, date, lang, from_norm, to_norm, subject_norm, name_norm, domain, has_attach, failed)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			it.ID, it.DatasetID, it.ParentID, it.BlobID, it.Name, it.Path, it.Ext, it.ExtLies, unixOrNull(it.FileTime), it.FileSize,
-			it.DuplicateOf, string(f.Kind), unixOrNull(f.Date), f.Lang, f.From, f.To, f.Subject, o.body, f.Domain, f.HasAttach, f.Failed)
 	case opChunk:
 		rowid := o.blobID<<chunkBits | int64(o.seq)
 		if err := t.exec(`INSERT INTO fts (rowid, meta, body) VALUES (?, ?, ?)`, rowid, o.meta, o.body); err != nil {
@@ -537,15 +551,36 @@ func (t *txn) apply(o op) error {
 			return t.exec(`INSERT OR REPLACE INTO chunk_pages (rowid, page) VALUES (?, ?)`, rowid, o.page)
 		}
 		return nil
+	}
+	return fmt.Errorf("writer: unknown full-text op %d", o.kind)
+}
+
+func (t *txn) applyRest(o op) error {
+	switch o.kind {
+	case opItem:
+		it := o.item
+		f := it.Facts
+		if f == nil {
+			f = &Facts{}
+		}
+		return t.exec(`INSERT OR IGNORE INTO items (id, dataset_id, parent_id, blob_id, name, path, ext, ext_lies, file_time, file_size,
+			duplicate_of, kind, date, lang, from_norm, to_norm, subject_norm, name_norm, domain, has_attach, failed)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			it.ID, it.DatasetID, it.ParentID, it.BlobID, it.Name, it.Path, it.Ext, it.ExtLies, unixOrNull(it.FileTime), it.FileSize,
+			it.DuplicateOf, string(f.Kind), unixOrNull(f.Date), f.Lang, f.From, f.To, f.Subject, o.body, f.Domain, f.HasAttach, f.Failed)
 	case opComplete:
 		return t.exec(`UPDATE items SET complete = 1 WHERE id = ?`, o.blobID)
 	case opFinish:
 		oc := o.outcome
+		t0f := time.Now()
 		if err := t.exec(`UPDATE blobs SET mime = ?, kind = ?, status = ?, failure = ?, meta = ?, chunks = ?, text_bytes = ?,
 			children_expected = ?, children_emitted = ?, children_failed = ?, child_failures = ? WHERE id = ?`,
 			oc.MIME, string(oc.Kind), string(oc.Status), o.failure, o.meta, oc.Chunks, oc.TextBytes,
 			oc.ChildrenExpected, oc.ChildrenEmitted, oc.ChildrenFailed, o.childFailures, oc.BlobID); err != nil {
 			return err
+		}
+		if debugOps {
+			opTime[7] += time.Since(t0f)
 		}
 		f := o.facts
 		return t.exec(`UPDATE items SET kind = ?, date = ?, lang = ?, from_norm = ?, to_norm = ?, subject_norm = ?, domain = ?,
