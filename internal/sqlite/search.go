@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -128,17 +129,21 @@ func (d *DB) Search(ctx context.Context, p archive.Principal, req archive.Search
 	if req.Facets {
 		res.Facets = facets
 	}
+	ids := make([]int64, len(hrs))
+	for i, h := range hrs {
+		ids[i] = h.id
+	}
+	found, err := d.hitItems(ctx, p, ids)
+	if err != nil {
+		return nil, err
+	}
 	for _, h := range hrs {
-		it, err := d.Item(ctx, p, h.id)
-		if err != nil {
-			return nil, err
+		hi, ok := found[h.id]
+		if !ok {
+			continue // deleted between the two queries
 		}
-		hit := archive.Hit{Item: it, Score: -h.score, Copies: h.copies - 1}
-		if err := d.snippet(ctx, plan, it, &hit); err != nil {
-			return nil, err
-		}
-		hit.Dataset, err = d.slug(ctx, it.DatasetID)
-		if err != nil {
+		hit := archive.Hit{Item: hi.item, Dataset: hi.slug, Score: -h.score, Copies: h.copies - 1}
+		if err := d.snippet(ctx, plan, hi.blobID, &hit); err != nil {
 			return nil, err
 		}
 		res.Hits = append(res.Hits, hit)
@@ -147,13 +152,46 @@ func (d *DB) Search(ctx context.Context, p archive.Principal, req archive.Search
 	return res, nil
 }
 
-func (d *DB) slug(ctx context.Context, id int64) (string, error) {
-	var s string
-	if err := d.db.QueryRowContext(ctx, `SELECT slug FROM datasets WHERE id = ?`, id).Scan(&s); err != nil {
-		return "", fmt.Errorf("dataset %d: %w", id, err)
-	}
-	return s, nil
+type hitItem struct {
+	item   *archive.Item
+	slug   string
+	blobID int64
 }
+
+// hitItems loads the items of a page of hits in one query.
+func (d *DB) hitItems(ctx context.Context, p archive.Principal, ids []int64) (map[int64]hitItem, error) {
+	out := make(map[int64]hitItem, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	in := make([]string, len(ids))
+	for i, id := range ids {
+		in[i] = strconv.FormatInt(id, 10)
+	}
+	rows, err := d.db.QueryContext(ctx, `SELECT `+itemCols+`, d.slug, i.blob_id`+itemFrom+`WHERE i.id IN (`+strings.Join(in, ",")+`) AND `+accessClause(p, "d"))
+	if err != nil {
+		return nil, fmt.Errorf("search items: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var h hitItem
+		it, err := scanItem(scanPlus{rows, []any{&h.slug, &h.blobID}})
+		if err != nil {
+			return nil, fmt.Errorf("search items: %w", err)
+		}
+		h.item = it
+		out[it.ID] = h
+	}
+	return out, rows.Err()
+}
+
+// scanPlus scans extra columns after those scanItem reads.
+type scanPlus struct {
+	sc    interface{ Scan(...any) error }
+	extra []any
+}
+
+func (s scanPlus) Scan(dest ...any) error { return s.sc.Scan(append(dest, s.extra...)...) }
 
 // aggregate counts the matching documents (each blob once, by its first
 // visible item) and their facets by dataset, type, year, sender domain and
@@ -221,11 +259,7 @@ func (d *DB) aggregate(ctx context.Context, plan *plan, cond string, args []any)
 }
 
 // snippet fills the hit's snippet from its best-matching chunk.
-func (d *DB) snippet(ctx context.Context, plan *plan, it *archive.Item, hit *archive.Hit) error {
-	var blobID int64
-	if err := d.db.QueryRowContext(ctx, `SELECT blob_id FROM items WHERE id = ?`, it.ID).Scan(&blobID); err != nil {
-		return fmt.Errorf("snippet: %w", err)
-	}
+func (d *DB) snippet(ctx context.Context, plan *plan, blobID int64, hit *archive.Hit) error {
 	lo, hi := blobID<<chunkBits, blobID<<chunkBits|chunkMask
 	var s sql.NullString
 	var rowid int64
@@ -246,6 +280,9 @@ func (d *DB) snippet(ctx context.Context, plan *plan, it *archive.Item, hit *arc
 		return ftsError(err)
 	}
 	hit.Snippet = strings.TrimSpace(s.String)
+	if k := hit.Item.Kind; k != archive.KindPDF && k != archive.KindPresentation && k != archive.KindSpreadsheet {
+		return nil
+	}
 	var page sql.NullInt64
 	if err := d.db.QueryRowContext(ctx, `SELECT page FROM chunk_pages WHERE rowid = ?`, rowid).Scan(&page); err != nil && err != sql.ErrNoRows {
 		return fmt.Errorf("snippet page: %w", err)
