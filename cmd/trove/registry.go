@@ -5,6 +5,7 @@ import (
 	"github.com/trove-archive/trove/internal/extract/container"
 	"github.com/trove-archive/trove/internal/extract/email"
 	"github.com/trove-archive/trove/internal/extract/html"
+	"github.com/trove-archive/trove/internal/extract/image"
 	"github.com/trove-archive/trove/internal/extract/office"
 	"github.com/trove-archive/trove/internal/extract/pdf"
 	"github.com/trove-archive/trove/internal/extract/rtf"
@@ -22,6 +23,7 @@ func registry(m *Main) (*extract.Registry, error) {
 		text.New(),
 		text.NewCSV(),
 		rtf.New(),
+		image.New(),
 	}
 	ex = append(ex, container.All(container.DefaultLimits())...)
 	return extract.NewRegistry(ex...), nil

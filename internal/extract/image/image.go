@@ -1,0 +1,414 @@
+package image
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"image"
+	_ "image/gif" // dimensions
+	_ "image/jpeg"
+	_ "image/png"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/trove-archive/trove/internal/archive"
+	"github.com/trove-archive/trove/internal/extract"
+)
+
+// Extractor handles JPEG, PNG, GIF and TIFF images.
+type Extractor struct{}
+
+var _ extract.Extractor = Extractor{}
+
+// New returns the image metadata extractor.
+func New() Extractor { return Extractor{} }
+
+func (Extractor) Name() string { return "image" }
+func (Extractor) MIMEs() []string {
+	return []string{extract.MIMEJPEG, extract.MIMEPNG, extract.MIMEGIF, extract.MIMETIFF}
+}
+
+// maxMeta bounds how much of a file is read for metadata.
+const maxMeta = 16 << 20
+
+func (Extractor) Extract(ctx context.Context, in extract.Input, s extract.Sink) error {
+	f, err := os.Open(in.Path)
+	if err != nil {
+		return fmt.Errorf("image open: %w", err)
+	}
+	defer f.Close()
+	if cfg, _, err := image.DecodeConfig(f); err == nil {
+		setExtra(s.Meta(), "width", strconv.Itoa(cfg.Width))
+		setExtra(s.Meta(), "height", strconv.Itoa(cfg.Height))
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("image seek: %w", err)
+	}
+	head, err := io.ReadAll(io.LimitReader(f, maxMeta))
+	if err != nil {
+		return fmt.Errorf("image read: %w", err)
+	}
+	var tags *Tags
+	var texts []string
+	switch in.Type.MIME {
+	case extract.MIMEJPEG:
+		tags = ParseJPEG(head)
+	case extract.MIMETIFF:
+		tags = ParseTIFF(head)
+	case extract.MIMEPNG:
+		tags, texts = parsePNG(head)
+	}
+	m := s.Meta()
+	var b strings.Builder
+	if tags != nil {
+		tags.apply(m)
+		for _, kv := range tags.Lines() {
+			b.WriteString(kv)
+			b.WriteByte('\n')
+		}
+	}
+	for _, t := range texts {
+		b.WriteString(t)
+		b.WriteByte('\n')
+	}
+	_, err = io.WriteString(s, b.String())
+	return err
+}
+
+func setExtra(m *archive.Meta, k, v string) {
+	if v == "" {
+		return
+	}
+	if m.Extra == nil {
+		m.Extra = map[string]string{}
+	}
+	m.Extra[k] = v
+}
+
+// Tags are the EXIF fields trove keeps.
+type Tags struct {
+	Description, Make, Model, Software, Artist, Copyright, UserComment string
+	DateTime, DateTimeOriginal                                         string
+	Lat, Lon                                                           float64
+	HasGPS                                                             bool
+}
+
+// Lines renders the tags as searchable "Name: value" lines.
+func (t *Tags) Lines() []string {
+	var out []string
+	add := func(k, v string) {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, k+": "+v)
+		}
+	}
+	add("Description", t.Description)
+	add("User comment", t.UserComment)
+	add("Camera", strings.TrimSpace(t.Make+" "+t.Model))
+	add("Software", t.Software)
+	add("Artist", t.Artist)
+	add("Copyright", t.Copyright)
+	add("Taken", t.DateTimeOriginal)
+	if t.HasGPS {
+		add("GPS", fmt.Sprintf("%.6f, %.6f", t.Lat, t.Lon))
+	}
+	return out
+}
+
+func (t *Tags) apply(m *archive.Meta) {
+	if m.Title == "" {
+		m.Title = strings.TrimSpace(t.Description)
+	}
+	if m.Author == "" {
+		m.Author = strings.TrimSpace(t.Artist)
+	}
+	if m.Creator == "" {
+		m.Creator = strings.TrimSpace(t.Software)
+	}
+	if ts, ok := exifTime(t.DateTimeOriginal); ok {
+		m.Created = ts
+	}
+	if ts, ok := exifTime(t.DateTime); ok {
+		m.Modified = ts
+	}
+	setExtra(m, "camera_make", strings.TrimSpace(t.Make))
+	setExtra(m, "camera_model", strings.TrimSpace(t.Model))
+	if t.HasGPS {
+		setExtra(m, "gps_lat", strconv.FormatFloat(t.Lat, 'f', 6, 64))
+		setExtra(m, "gps_lon", strconv.FormatFloat(t.Lon, 'f', 6, 64))
+	}
+}
+
+func exifTime(s string) (time.Time, bool) {
+	t, err := time.Parse("2006:01:02 15:04:05", strings.TrimSpace(strings.TrimRight(s, "\x00")))
+	if err != nil || t.Year() < 1900 {
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// ParseJPEG finds the EXIF APP1 segment of a JPEG and parses it; nil when
+// there is none or it is unreadable.
+func ParseJPEG(b []byte) *Tags {
+	if len(b) < 4 || b[0] != 0xFF || b[1] != 0xD8 {
+		return nil
+	}
+	i := 2
+	for i+4 <= len(b) {
+		if b[i] != 0xFF {
+			return nil
+		}
+		marker := b[i+1]
+		if marker == 0xD9 || marker == 0xDA { // end of image, start of scan
+			return nil
+		}
+		if marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7) || marker == 0xFF {
+			i += 2
+			if marker == 0xFF {
+				i--
+			}
+			continue
+		}
+		n := int(binary.BigEndian.Uint16(b[i+2:]))
+		if n < 2 || i+2+n > len(b) {
+			return nil
+		}
+		seg := b[i+4 : i+2+n]
+		if marker == 0xE1 && bytes.HasPrefix(seg, []byte("Exif\x00\x00")) {
+			return ParseTIFF(seg[6:])
+		}
+		i += 2 + n
+	}
+	return nil
+}
+
+// EXIF tags (TIFF/EP, EXIF 2.3).
+const (
+	tagDescription      = 0x010E
+	tagMake             = 0x010F
+	tagModel            = 0x0110
+	tagSoftware         = 0x0131
+	tagDateTime         = 0x0132
+	tagArtist           = 0x013B
+	tagCopyright        = 0x8298
+	tagExifIFD          = 0x8769
+	tagGPSIFD           = 0x8825
+	tagDateTimeOriginal = 0x9003
+	tagUserComment      = 0x9286
+	gpsLatRef           = 1
+	gpsLat              = 2
+	gpsLonRef           = 3
+	gpsLon              = 4
+)
+
+type tiff struct {
+	b    []byte
+	bo   binary.ByteOrder
+	seen map[uint32]bool
+}
+
+// ParseTIFF parses a TIFF header and its IFD0, EXIF and GPS IFDs.
+func ParseTIFF(b []byte) *Tags {
+	if len(b) < 8 {
+		return nil
+	}
+	t := &tiff{b: b, seen: map[uint32]bool{}}
+	switch string(b[:2]) {
+	case "II":
+		t.bo = binary.LittleEndian
+	case "MM":
+		t.bo = binary.BigEndian
+	default:
+		return nil
+	}
+	if t.bo.Uint16(b[2:]) != 42 {
+		return nil
+	}
+	tags := &Tags{}
+	var gps struct {
+		latRef, lonRef string
+		lat, lon       []float64
+	}
+	var walk func(off uint32, kind int)
+	walk = func(off uint32, kind int) {
+		if t.seen[off] || int(off)+2 > len(b) || len(t.seen) > 16 {
+			return
+		}
+		t.seen[off] = true
+		n := int(t.bo.Uint16(b[off:]))
+		for e := 0; e < n && e < 1000; e++ {
+			p := int(off) + 2 + e*12
+			if p+12 > len(b) {
+				return
+			}
+			tag, typ, count := t.bo.Uint16(b[p:]), t.bo.Uint16(b[p+2:]), t.bo.Uint32(b[p+4:])
+			val := t.value(p+8, typ, count)
+			switch {
+			case kind == 2:
+				switch tag {
+				case gpsLatRef:
+					gps.latRef = ascii(val)
+				case gpsLonRef:
+					gps.lonRef = ascii(val)
+				case gpsLat:
+					gps.lat = t.rationals(p+8, typ, count)
+				case gpsLon:
+					gps.lon = t.rationals(p+8, typ, count)
+				}
+			case tag == tagExifIFD:
+				walk(t.bo.Uint32(b[p+8:]), 1)
+			case tag == tagGPSIFD:
+				walk(t.bo.Uint32(b[p+8:]), 2)
+			case tag == tagDescription:
+				tags.Description = ascii(val)
+			case tag == tagMake:
+				tags.Make = ascii(val)
+			case tag == tagModel:
+				tags.Model = ascii(val)
+			case tag == tagSoftware:
+				tags.Software = ascii(val)
+			case tag == tagDateTime:
+				tags.DateTime = ascii(val)
+			case tag == tagArtist:
+				tags.Artist = ascii(val)
+			case tag == tagCopyright:
+				tags.Copyright = ascii(val)
+			case tag == tagDateTimeOriginal:
+				tags.DateTimeOriginal = ascii(val)
+			case tag == tagUserComment:
+				tags.UserComment = userComment(val)
+			}
+		}
+	}
+	walk(t.bo.Uint32(b[4:]), 0)
+	if len(gps.lat) == 3 && len(gps.lon) == 3 {
+		tags.Lat = gps.lat[0] + gps.lat[1]/60 + gps.lat[2]/3600
+		tags.Lon = gps.lon[0] + gps.lon[1]/60 + gps.lon[2]/3600
+		if gps.latRef == "S" {
+			tags.Lat = -tags.Lat
+		}
+		if gps.lonRef == "W" {
+			tags.Lon = -tags.Lon
+		}
+		tags.HasGPS = tags.Lat >= -90 && tags.Lat <= 90 && tags.Lon >= -180 && tags.Lon <= 180
+	}
+	return tags
+}
+
+var typeSize = map[uint16]int{1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 7: 1, 9: 4, 10: 8}
+
+// value returns the bytes of an entry's value, inline or at its offset.
+func (t *tiff) value(p int, typ uint16, count uint32) []byte {
+	sz, ok := typeSize[typ]
+	if !ok || count > 1<<20 {
+		return nil
+	}
+	n := sz * int(count)
+	if n <= 4 {
+		return t.b[p : p+n]
+	}
+	off := int(t.bo.Uint32(t.b[p:]))
+	if off < 0 || off+n > len(t.b) || off+n < off {
+		return nil
+	}
+	return t.b[off : off+n]
+}
+
+func (t *tiff) rationals(p int, typ uint16, count uint32) []float64 {
+	if typ != 5 || count != 3 {
+		return nil
+	}
+	v := t.value(p, typ, count)
+	if len(v) != 24 {
+		return nil
+	}
+	out := make([]float64, 3)
+	for i := range out {
+		num, den := t.bo.Uint32(v[i*8:]), t.bo.Uint32(v[i*8+4:])
+		if den == 0 {
+			return nil
+		}
+		out[i] = float64(num) / float64(den)
+	}
+	return out
+}
+
+// ascii decodes an EXIF ASCII value (often really UTF-8 or Latin-1).
+func ascii(v []byte) string {
+	v = bytes.TrimRight(v, "\x00 ")
+	if i := bytes.IndexByte(v, 0); i >= 0 {
+		v = v[:i]
+	}
+	if utf8.Valid(v) {
+		return string(v)
+	}
+	r := make([]rune, len(v))
+	for i, c := range v {
+		r[i] = rune(c)
+	}
+	return string(r)
+}
+
+// userComment decodes EXIF UserComment: an 8-byte character code, then text.
+func userComment(v []byte) string {
+	if len(v) < 8 {
+		return ""
+	}
+	code, text := string(v[:8]), v[8:]
+	switch {
+	case strings.HasPrefix(code, "UNICODE"):
+		if len(text)%2 == 1 {
+			text = text[:len(text)-1]
+		}
+		r := make([]rune, 0, len(text)/2)
+		for i := 0; i+1 < len(text); i += 2 {
+			r = append(r, rune(binary.BigEndian.Uint16(text[i:])))
+		}
+		return strings.TrimRight(string(r), "\x00 ")
+	default:
+		return ascii(text)
+	}
+}
+
+// parsePNG reads an eXIf chunk and tEXt/iTXt text chunks.
+func parsePNG(b []byte) (*Tags, []string) {
+	const sig = "\x89PNG\r\n\x1a\n"
+	if !bytes.HasPrefix(b, []byte(sig)) {
+		return nil, nil
+	}
+	var tags *Tags
+	var texts []string
+	for i := len(sig); i+8 <= len(b); {
+		n := int(binary.BigEndian.Uint32(b[i:]))
+		typ := string(b[i+4 : i+8])
+		if n < 0 || i+12+n > len(b) {
+			break
+		}
+		data := b[i+8 : i+8+n]
+		switch typ {
+		case "eXIf":
+			tags = ParseTIFF(data)
+		case "tEXt":
+			if k, v, ok := bytes.Cut(data, []byte{0}); ok {
+				texts = append(texts, ascii(k)+": "+ascii(v))
+			}
+		case "iTXt":
+			// keyword\0 compression-flag compression-method lang\0 translated\0 text
+			parts := bytes.SplitN(data, []byte{0}, 2)
+			if len(parts) == 2 && len(parts[1]) > 2 && parts[1][0] == 0 {
+				rest := bytes.SplitN(parts[1][2:], []byte{0}, 3)
+				if len(rest) == 3 && utf8.Valid(rest[2]) {
+					texts = append(texts, ascii(parts[0])+": "+string(rest[2]))
+				}
+			}
+		case "IEND":
+			return tags, texts
+		}
+		i += 12 + n
+	}
+	return tags, texts
+}
