@@ -205,3 +205,50 @@ func TestSearchFilters(t *testing.T) {
 		t.Errorf("malformed query: %v, want invalid", err)
 	}
 }
+
+// TestLongDocumentAND: all words must occur in a document, even when they
+// fall in different chunks of a long one.
+func TestLongDocumentAND(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "catalog.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ds := &archive.Dataset{Slug: "long", Level: archive.LevelPublic}
+	if err := db.CreateDataset(ctx, ds); err != nil {
+		t.Fatal(err)
+	}
+	w, err := db.NewWriter(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blob := w.NewBlobID()
+	w.InsertBlob(blob, archive.Hash([]byte("long")), 1, "text/plain", archive.KindText)
+	w.InsertItem(&sqlite.ItemRow{ID: w.NewItemID(), DatasetID: ds.ID, BlobID: blob, Name: "long.txt", Path: "long.txt"})
+	w.AddChunk(blob, 0, 0, "long.txt", "the first part names the zeppelin")
+	w.AddChunk(blob, 1, 0, "", "the second part names the walrus")
+	w.FinishBlob(&sqlite.BlobOutcome{BlobID: blob, Kind: archive.KindText, Status: archive.StatusOK, Chunks: 2})
+	other := w.NewBlobID()
+	w.InsertBlob(other, archive.Hash([]byte("short")), 1, "text/plain", archive.KindText)
+	w.InsertItem(&sqlite.ItemRow{ID: w.NewItemID(), DatasetID: ds.ID, BlobID: other, Name: "short.txt", Path: "short.txt"})
+	w.AddChunk(other, 0, 0, "short.txt", "zeppelin and walrus together")
+	w.FinishBlob(&sqlite.BlobOutcome{BlobID: other, Kind: archive.KindText, Status: archive.StatusOK, Chunks: 1})
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	res, err := db.Search(ctx, archive.Admin(), archive.SearchRequest{Query: "zeppelin walrus", Facets: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Total != 2 || len(res.Hits) != 2 {
+		t.Fatalf("total %d hits %d, want 2", res.Total, len(res.Hits))
+	}
+	if res.Hits[0].Item.Path != "short.txt" || res.Hits[1].Snippet == "" {
+		t.Errorf("hits = %s (%q), %s (%q): want the one-chunk match first and a snippet for the long one",
+			res.Hits[0].Item.Path, res.Hits[0].Snippet, res.Hits[1].Item.Path, res.Hits[1].Snippet)
+	}
+	if res, _ := db.Search(ctx, archive.Admin(), archive.SearchRequest{Query: "zeppelin walrus -together"}); res.Total != 1 {
+		t.Errorf("with NOT: total %d, want 1", res.Total)
+	}
+}

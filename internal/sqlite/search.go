@@ -110,8 +110,9 @@ func (d *DB) Search(ctx context.Context, p archive.Principal, req archive.Search
 		var q string
 		var a []any
 		if plan.fts != "" {
-			q = `WITH m AS (SELECT rowid >> 20 AS blob_id, min(rank) AS score FROM fts WHERE fts MATCH ? GROUP BY 1) `
-			a = append(a, plan.fts)
+			cte, ca := plan.matches(false)
+			q = `WITH ` + cte + ` `
+			a = append(a, ca...)
 		} else {
 			q = `WITH m AS (SELECT DISTINCT i.blob_id AS blob_id, 0.0 AS score FROM items i) `
 		}
@@ -193,6 +194,29 @@ type scanPlus struct {
 
 func (s scanPlus) Scan(dest ...any) error { return s.sc.Scan(append(dest, s.extra...)...) }
 
+// matches returns the CTE "m" (blob_id, score) of the blobs matching the
+// plan's FTS expression, and its arguments. Chunk-level matches carry their
+// best bm25 rank; documents of several chunks whose parts match only in
+// different chunks are added with score 0 (ranked after them).
+func (plan *plan) matches(distinct bool) (string, []any) {
+	head := `SELECT rowid >> 20 AS blob_id, min(rank) AS score FROM fts WHERE fts MATCH ? GROUP BY 1`
+	if distinct {
+		head = `SELECT DISTINCT rowid >> 20 AS blob_id, 0.0 AS score FROM fts WHERE fts MATCH ?`
+	}
+	if len(plan.parts) == 0 {
+		return `m AS (` + head + `)`, []any{plan.fts}
+	}
+	args := []any{plan.fts}
+	var inter []string
+	for _, p := range plan.parts {
+		inter = append(inter, `SELECT rowid >> 20 AS blob_id FROM fts WHERE fts MATCH ?`)
+		args = append(args, p)
+	}
+	return `m0 AS (` + head + `), m AS (SELECT blob_id, score FROM m0 UNION ALL
+		SELECT x.blob_id, 0.0 FROM (` + strings.Join(inter, " INTERSECT ") + `) AS x
+		JOIN blobs b ON b.id = x.blob_id AND b.chunks > 1 WHERE x.blob_id NOT IN (SELECT blob_id FROM m0))`, args
+}
+
 // aggregate counts the matching documents (each blob once, by its first
 // visible item) and their facets by dataset, type, year, sender domain and
 // language, in one grouped pass over the matches: SQLite aggregates the
@@ -201,8 +225,9 @@ func (d *DB) aggregate(ctx context.Context, plan *plan, cond string, args []any)
 	var q string
 	var a []any
 	if plan.fts != "" {
-		q = `WITH m AS (SELECT DISTINCT rowid >> 20 AS blob_id FROM fts WHERE fts MATCH ?), `
-		a = append(a, plan.fts)
+		cte, ca := plan.matches(true)
+		q = `WITH ` + cte + `, `
+		a = append(a, ca...)
 	} else {
 		q = `WITH m AS (SELECT DISTINCT i.blob_id AS blob_id FROM items i), `
 	}
@@ -274,6 +299,11 @@ func (d *DB) snippet(ctx context.Context, plan *plan, blobID int64, hit *archive
 	default:
 		err = d.db.QueryRowContext(ctx, `SELECT substr(body, 1, 200), rowid FROM fts WHERE rowid BETWEEN ? AND ? ORDER BY rowid LIMIT 1`, lo, hi).Scan(&s, &rowid)
 	}
+	if err == sql.ErrNoRows && len(plan.parts) > 0 {
+		// The parts match in different chunks: show the first part.
+		err = d.db.QueryRowContext(ctx, `SELECT snippet(fts, -1, char(2), char(3), '…', 24), rowid FROM fts
+			WHERE fts MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rank LIMIT 1`, plan.parts[0], lo, hi).Scan(&s, &rowid)
+	}
 	if err == sql.ErrNoRows {
 		return nil
 	} else if err != nil {
@@ -329,10 +359,14 @@ func queryError(q string, err error) string {
 // plan is a compiled query: an FTS5 expression that drives ranking and
 // snippets (may be empty), and SQL conditions over items i and datasets d.
 type plan struct {
-	fts  string
-	tri  string // trigram expression for snippets when there is no fts part
-	sql  string
-	args []any
+	fts string
+	// parts are the AND-ed FTS expressions of a query with several: they
+	// must each match somewhere in a document, not necessarily in the same
+	// chunk, so long documents are matched as a whole.
+	parts []string
+	tri   string // trigram expression for snippets when there is no fts part
+	sql   string
+	args  []any
 }
 
 type compiler struct {
@@ -373,6 +407,9 @@ func (c *compiler) plan(n query.Node) (*plan, error) {
 			args = append(args, p.args...)
 		}
 		pl := &plan{fts: strings.Join(fts, " AND "), sql: strings.Join(conds, " AND "), args: args}
+		if len(fts) > 1 {
+			pl.parts = fts
+		}
 		if len(tri) > 0 {
 			pl.tri = tri[0]
 		}
