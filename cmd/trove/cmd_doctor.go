@@ -30,12 +30,7 @@ func cmdDoctor(ctx context.Context, m *Main, args []string) error {
 	for _, st := range pdfExtractor().Check(ctx) {
 		r := toolReport{Name: st.Name, Path: st.Path, Version: st.Version, OK: st.Err == nil,
 			Formats: []string{"pdf"}, Install: "apt-get install poppler-utils"}
-		switch st.Name {
-		case "pdftotext":
-			r.Degraded = "PDF files are stored but their text is not searchable (recorded as tool_missing)"
-		case "pdfinfo":
-			r.Degraded = "PDF metadata (title, author, dates, pages) is not extracted; PDFs fail with tool_missing"
-		}
+		r.Degraded = "PDF files are stored but neither their text nor their metadata is searchable (each recorded as tool_missing)"
 		if st.Err != nil {
 			r.Error = st.Err.Error()
 		}

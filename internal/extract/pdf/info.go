@@ -1,79 +1,12 @@
 package pdf
 
 import (
-	"bufio"
-	"bytes"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/trove-archive/trove/internal/archive"
 )
-
-// infoKeys are the field names pdfinfo prints (poppler 0.x to 25.x). A line
-// that does not start with one of them continues the previous value (an Info
-// string holding a line break).
-var infoKeys = map[string]bool{
-	"Title": true, "Subject": true, "Keywords": true, "Author": true, "Creator": true,
-	"Producer": true, "CreationDate": true, "ModDate": true, "Custom Metadata": true,
-	"Metadata Stream": true, "Tagged": true, "UserProperties": true, "Suspects": true,
-	"Form": true, "JavaScript": true, "Pages": true, "Encrypted": true, "Page size": true,
-	"Page rot": true, "File size": true, "Optimized": true, "PDF version": true,
-	"PDF subtype": true, "Abbreviation": true, "Subtitle": true, "Standard": true,
-	"Conformance": true,
-}
-
-var infoLineRE = regexp.MustCompile(`^([A-Za-z][A-Za-z ]*):(?:\s|$)`)
-
-// parseInfo reads pdfinfo's output into m. Fields already set are kept.
-func parseInfo(out []byte, m *archive.Meta) {
-	fields := map[string]string{}
-	var key string
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	sc.Buffer(make([]byte, 64<<10), maxInfoBytes)
-	for sc.Scan() {
-		line := sc.Text()
-		if g := infoLineRE.FindStringSubmatch(line); g != nil && infoKeys[g[1]] {
-			key = g[1]
-			fields[key] = strings.TrimSpace(line[len(g[1])+1:])
-			continue
-		}
-		if key != "" && !strings.HasPrefix(line, "Syntax ") { // a continued value
-			fields[key] += " " + strings.TrimSpace(line)
-		}
-	}
-	set := func(dst *string, k string) {
-		if *dst == "" {
-			*dst = repairMojibake(fields[k])
-		}
-	}
-	set(&m.Title, "Title")
-	set(&m.Author, "Author")
-	set(&m.Creator, "Creator")
-	set(&m.Producer, "Producer")
-	set(&m.Subject, "Subject")
-	set(&m.Keywords, "Keywords")
-	if t, ok := parseDate(fields["CreationDate"]); ok && m.Created.IsZero() {
-		m.Created = t
-	}
-	if t, ok := parseDate(fields["ModDate"]); ok && m.Modified.IsZero() {
-		m.Modified = t
-	}
-	if n, err := strconv.Atoi(fields["Pages"]); err == nil && m.Pages == 0 {
-		m.Pages = n
-	}
-	if strings.HasPrefix(fields["Encrypted"], "yes") {
-		m.Encrypted = true
-	}
-	if v := fields["PDF version"]; v != "" {
-		if m.Extra == nil {
-			m.Extra = map[string]string{}
-		}
-		m.Extra["pdf_version"] = v
-	}
-}
 
 // dateLayouts are the forms pdfinfo prints dates in: ISO 8601 with
 // -isodates (the zone as Z, ±hh or ±hh:mm), else asctime with a zone name.

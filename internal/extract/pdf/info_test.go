@@ -1,6 +1,7 @@
 package pdf
 
 import (
+	"bytes"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -46,12 +47,24 @@ func TestRepairMojibake(t *testing.T) {
 	}
 }
 
-func FuzzParseInfo(f *testing.F) {
-	f.Add([]byte("Title:           A title\n that goes on\nAuthor:          DelacrÃ©taz\nCreationDate:    2011-09-19T13:19:57-04\nPages:           2\nEncrypted:       yes (print:yes)\n"))
-	f.Add([]byte("ModDate:         D:20240102030405+01'00'\nPDF version:     1.7\n"))
+func FuzzHTMLMeta(f *testing.F) {
+	f.Add([]byte("<head>\n<title>A &amp; B</title>\n<meta name=\"Author\" content=\"Delacr\xc3\x83\xc2\xa9taz\"/>\n<meta name=\"CreationDate\" content=\"2011-09-19T13:19:57-04\"/>\n</head>\n<body>\n<pre>\none &lt;two&gt;\fthree\f</pre>\n</body>"))
+	f.Add([]byte("<pre>\n&amp"))
 	f.Fuzz(func(t *testing.T, out []byte) {
 		var m archive.Meta
-		parseInfo(out, &m)
+		var text bytes.Buffer
+		mw := &metaWriter{w: &text}
+		// Feed in two writes to exercise entities split across writes.
+		half := len(out) / 2
+		if _, err := mw.Write(out[:half]); err != nil {
+			return
+		}
+		if _, err := mw.Write(out[half:]); err != nil {
+			return
+		}
+		if err := mw.finish(&m); err != nil {
+			t.Fatal(err)
+		}
 		if utf8.Valid(out) {
 			for _, s := range []string{m.Title, m.Author, m.Creator, m.Producer, m.Subject, m.Keywords} {
 				if !utf8.ValidString(s) {

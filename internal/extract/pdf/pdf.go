@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -17,16 +18,12 @@ const DefaultTimeout = 5 * time.Minute
 
 const (
 	toolPdftotext = "pdftotext"
-	toolPdfinfo   = "pdfinfo"
-
-	maxInfoBytes = 1 << 20 // pdfinfo output kept for parsing; the rest is dropped
 )
 
 // Config says where the poppler tools are and how long one file may take.
 // Zero values select the defaults.
 type Config struct {
 	Pdftotext string        // path of pdftotext; "" looks it up on PATH
-	Pdfinfo   string        // path of pdfinfo; "" looks it up on PATH
 	Timeout   time.Duration // for all tool runs on one file together; 0 means DefaultTimeout
 }
 
@@ -42,9 +39,6 @@ var _ extract.Extractor = (*Extractor)(nil)
 func New(cfg Config) *Extractor {
 	if cfg.Pdftotext == "" {
 		cfg.Pdftotext = toolPdftotext
-	}
-	if cfg.Pdfinfo == "" {
-		cfg.Pdfinfo = toolPdfinfo
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
@@ -73,60 +67,50 @@ func (e *Extractor) Extract(ctx context.Context, in extract.Input, s extract.Sin
 		path = "./" + path // never let a file name pass for an option
 	}
 	m := s.Meta()
-
-	info := &headBuffer{max: maxInfoBytes}
-	pwArgs, err := e.open(ctx, path, s.Passwords(), info)
-	if err != nil {
-		if errors.Is(err, extract.ErrEncrypted) {
-			m.Encrypted = true
+	if f, err := os.Open(in.Path); err == nil {
+		if st, err := f.Stat(); err == nil {
+			m.Encrypted = hasEncryptDict(f, st.Size())
 		}
-		return err
+		f.Close()
 	}
-	parseInfo(info.Bytes(), m)
 
-	args := append([]string{"-enc", "UTF-8"}, pwArgs...)
-	args = append(args, path, "-")
-	pw := &pageWriter{w: s}
-	if err := e.run(ctx, toolPdftotext, e.cfg.Pdftotext, args, pw); err != nil {
-		return err
-	}
-	return writeTrailer(s, m.Subject, m.Keywords)
-}
-
-// errPassword means poppler could not open the file with the password given.
-var errPassword = errors.New("incorrect password")
-
-// open runs pdfinfo, first without a password, then with each password as
-// user and as owner password, and returns the password arguments that
-// worked. info receives pdfinfo's output of the successful run.
-func (e *Extractor) open(ctx context.Context, path string, passwords []string, info *headBuffer) ([]string, error) {
-	base := []string{"-isodates", "-enc", "UTF-8"}
+	// One pdftotext run gives text and metadata (-htmlmeta); poppler tries
+	// the empty password itself, then each given one as user and owner
+	// password.
 	try := func(pw []string) error {
-		info.Reset()
-		args := append(append(append([]string{}, base...), pw...), path)
-		return e.run(ctx, toolPdfinfo, e.cfg.Pdfinfo, args, info)
+		mw := &metaWriter{w: &pageWriter{w: s}}
+		args := append([]string{"-htmlmeta", "-enc", "UTF-8"}, pw...)
+		args = append(args, path, "-")
+		if err := e.run(ctx, toolPdftotext, e.cfg.Pdftotext, args, mw); err != nil {
+			return err
+		}
+		if err := mw.finish(m); err != nil {
+			return fmt.Errorf("pdf write text: %w", err)
+		}
+		return writeTrailer(s, m.Subject, m.Keywords)
 	}
 	err := try(nil)
 	if !errors.Is(err, errPassword) {
-		return nil, err
+		return err
 	}
+	m.Encrypted = true
+	passwords := s.Passwords()
 	for _, p := range passwords {
 		if strings.ContainsRune(p, 0) {
 			continue // cannot be passed as an argument
 		}
 		for _, flag := range []string{"-upw", "-opw"} {
-			pw := []string{flag, p}
-			err := try(pw)
-			if err == nil {
-				return pw, nil
-			}
+			err := try([]string{flag, p})
 			if !errors.Is(err, errPassword) {
-				return nil, err
+				return err
 			}
 		}
 	}
-	return nil, fmt.Errorf("%s: %w (tried %d passwords)", toolPdfinfo, extract.ErrEncrypted, len(passwords))
+	return fmt.Errorf("%s: %w (tried %d passwords)", toolPdftotext, extract.ErrEncrypted, len(passwords))
 }
+
+// errPassword means poppler could not open the file with the password given.
+var errPassword = errors.New("incorrect password")
 
 // writeTrailer appends the Subject and Keywords to the text.
 func writeTrailer(w io.Writer, subject, keywords string) error {

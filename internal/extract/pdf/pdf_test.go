@@ -318,8 +318,8 @@ func TestCorrupt(t *testing.T) {
 			if !errors.As(err, &te) || !errors.Is(err, extract.ErrCorrupt) {
 				t.Fatalf("err = %v, want *extract.ToolError wrapping ErrCorrupt", err)
 			}
-			if te.Tool != "pdfinfo" || te.Stderr == "" {
-				t.Errorf("ToolError = %+v, want Tool pdfinfo and some stderr", te)
+			if te.Tool != "pdftotext" || te.Stderr == "" {
+				t.Errorf("ToolError = %+v, want Tool pdftotext and some stderr", te)
 			}
 		})
 	}
@@ -334,30 +334,33 @@ func script(t *testing.T, name, body string) string {
 	return writeFile(t, name, []byte("#!/bin/sh\n"+body+"\n"), 0o755)
 }
 
-const fakeInfo = `cat <<'EOF'
-Title:           A title
- that goes on
-Subject:         
-Author:          Someone
-CreationDate:    2011-09-19T13:19:57+05:30
-ModDate:         Tue Apr 28 09:09:18 2009 UTC
-Pages:           2
-Encrypted:       no
-PDF version:     1.7
-EOF`
+// fakeHTML is what `pdftotext -htmlmeta` prints, with entities and a
+// multi-line title.
+const fakeHTML = `cat <<'EOF'
+<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd"><html xmlns="http://www.w3.org/1999/xhtml">
+<head>
+<title>A title
+ that goes on</title>
+<meta name="Author" content="Someone &amp; Co"/>
+<meta name="CreationDate" content="2011-09-19T13:19:57+05:30"/>
+<meta name="ModDate" content="2009-04-28T09:09:18Z"/>
+</head>
+<body>
+<pre>
+EOF
+printf 'one &lt;b&gt; &amp; more\fpage two\f</pre>\n</body>\n</html>\n'`
 
 func TestFakeTools(t *testing.T) {
-	info := script(t, "pdfinfo", fakeInfo)
-	text := script(t, "pdftotext", `printf 'one\fpage two\f'`)
-	s, err := run(t, pdf.Config{Pdfinfo: info, Pdftotext: text}, "-looks-like-an-option.pdf")
+	text := script(t, "pdftotext", fakeHTML)
+	s, err := run(t, pdf.Config{Pdftotext: text}, "-looks-like-an-option.pdf")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := s.text.String(); got != "one\fpage two" {
+	if got := s.text.String(); got != "one <b> & more\fpage two" {
 		t.Errorf("text = %q", got)
 	}
 	m := s.meta
-	if m.Title != "A title that goes on" || m.Author != "Someone" || m.Pages != 2 || m.Subject != "" {
+	if m.Title != "A title\n that goes on" || m.Author != "Someone & Co" || m.Pages != 2 || m.Subject != "" {
 		t.Errorf("meta = %+v", m)
 	}
 	if want := time.Date(2011, 9, 19, 7, 49, 57, 0, time.UTC); !m.Created.Equal(want) {
@@ -366,17 +369,12 @@ func TestFakeTools(t *testing.T) {
 	if want := time.Date(2009, 4, 28, 9, 9, 18, 0, time.UTC); !m.Modified.Equal(want) {
 		t.Errorf("Modified = %v, want %v", m.Modified, want)
 	}
-	if m.Extra["pdf_version"] != "1.7" {
-		t.Errorf("Extra = %v", m.Extra)
-	}
 }
 
 func TestTimeout(t *testing.T) {
 	sleepy := script(t, "sleepy", "sleep 30")
-	okInfo := script(t, "pdfinfo", fakeInfo)
 	for name, cfg := range map[string]pdf.Config{
-		"pdfinfo":   {Pdfinfo: sleepy, Pdftotext: sleepy, Timeout: 200 * time.Millisecond},
-		"pdftotext": {Pdfinfo: okInfo, Pdftotext: sleepy, Timeout: 200 * time.Millisecond},
+		"pdftotext": {Pdftotext: sleepy, Timeout: 200 * time.Millisecond},
 	} {
 		t.Run(name, func(t *testing.T) {
 			start := time.Now()
@@ -395,18 +393,17 @@ func TestContextCanceled(t *testing.T) {
 	sleepy := script(t, "sleepy", "sleep 30")
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(100*time.Millisecond, cancel)
-	err := pdf.New(pdf.Config{Pdfinfo: sleepy}).Extract(ctx, extract.Input{Path: "x.pdf"}, &sink{})
+	err := pdf.New(pdf.Config{Pdftotext: sleepy}).Extract(ctx, extract.Input{Path: "x.pdf"}, &sink{})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want context.Canceled", err)
 	}
 }
 
 func TestSinkFull(t *testing.T) {
-	info := script(t, "pdfinfo", fakeInfo)
-	endless := script(t, "pdftotext", "yes 'a line of text'")
+	endless := script(t, "pdftotext", "printf '<head></head><body>\\n<pre>\\n'; yes 'a line of text'")
 	s := &sink{limit: 1 << 20}
 	start := time.Now()
-	err := pdf.New(pdf.Config{Pdfinfo: info, Pdftotext: endless}).Extract(context.Background(), extract.Input{Path: "x.pdf"}, s)
+	err := pdf.New(pdf.Config{Pdftotext: endless}).Extract(context.Background(), extract.Input{Path: "x.pdf"}, s)
 	if !errors.Is(err, errFull) {
 		t.Errorf("err = %v, want the sink's error", err)
 	}
@@ -418,8 +415,8 @@ func TestSinkFull(t *testing.T) {
 func TestToolMissing(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "no-such-tool")
 	for name, cfg := range map[string]pdf.Config{
-		"path":    {Pdfinfo: missing, Pdftotext: missing},
-		"on PATH": {Pdfinfo: "trove-no-such-pdfinfo", Pdftotext: "trove-no-such-pdftotext"},
+		"path":    {Pdftotext: missing},
+		"on PATH": {Pdftotext: "trove-no-such-pdftotext"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := run(t, cfg, "x.pdf")
@@ -438,8 +435,8 @@ func TestToolMissing(t *testing.T) {
 func TestCheck(t *testing.T) {
 	needTools(t)
 	sts := pdf.New(pdf.Config{}).Check(context.Background())
-	if len(sts) != 2 {
-		t.Fatalf("Check = %+v, want 2 tools", sts)
+	if len(sts) != 1 || sts[0].Name != "pdftotext" {
+		t.Fatalf("Check = %+v, want pdftotext", sts)
 	}
 	for _, st := range sts {
 		if st.Err != nil || st.Path == "" || st.Version == "" {

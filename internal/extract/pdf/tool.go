@@ -143,7 +143,6 @@ var versionRE = regexp.MustCompile(`version ([0-9][0-9A-Za-z.\-]*)`)
 func (e *Extractor) Check(ctx context.Context) []ToolStatus {
 	tools := []struct{ name, path string }{
 		{toolPdftotext, e.cfg.Pdftotext},
-		{toolPdfinfo, e.cfg.Pdfinfo},
 	}
 	var out []ToolStatus
 	for _, t := range tools {
