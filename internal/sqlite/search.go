@@ -49,7 +49,7 @@ func (d *DB) Search(ctx context.Context, p archive.Principal, req archive.Search
 	cond := strings.Join(where, " AND ")
 
 	res := &archive.SearchResult{}
-	order := "score"
+	order := "score, item_id"
 	switch req.Sort {
 	case archive.SortNewest:
 		order = "date IS NULL, date DESC, item_id"
@@ -92,7 +92,7 @@ func (d *DB) Search(ctx context.Context, p archive.Principal, req archive.Search
 		FROM m JOIN items i ON i.blob_id = m.blob_id JOIN datasets d ON d.id = i.dataset_id WHERE ` + cond + group
 	var hrs []hitRow
 	want := req.Limit + req.Offset
-	if plan.fts != "" && order == "score" {
+	if plan.fts != "" && order == "score, item_id" {
 		// Fast path: rank only the best chunks, then filter. Falls back to
 		// ranking every match when filters leave the page short.
 		k := 4*want + 100

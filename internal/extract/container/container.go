@@ -8,6 +8,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/klauspost/compress/zstd"
 	"github.com/trove-archive/trove/internal/extract"
 )
 
@@ -24,9 +25,11 @@ type Limits struct {
 	// directories, links and other skipped entries too (default 1,000,000).
 	MaxMembers int
 	// MaxWindowBytes is the largest decompression window (dictionary) a
-	// member may make the decoder allocate (default 1 GiB). It applies to
-	// RAR, whose format allows windows of up to 64 GiB; a member asking for
-	// more fails with extract.ErrUnsupported.
+	// stream may make its decoder allocate up front (default 1 GiB). It
+	// applies to RAR (whose format allows up to 64 GiB), xz (4 GiB) and
+	// zstd; more fails with extract.ErrTooLarge. (7z coders are internal
+	// to their library and not bounded here; LZMA windows never exceed the
+	// declared size.)
 	MaxWindowBytes int64
 }
 
@@ -160,6 +163,8 @@ func (r *run) memberError(err error) error {
 		errors.Is(err, extract.ErrCorrupt), errors.Is(err, extract.ErrUnsupported),
 		errors.Is(err, extract.ErrTooLarge):
 		return r.errorf("member: %w", err)
+	case errors.Is(err, zstd.ErrWindowSizeExceeded), errors.Is(err, zstd.ErrDecoderSizeExceeded):
+		return r.errorf("member: %w: %w", extract.ErrTooLarge, err)
 	default:
 		return r.errorf("member: %w: %w", extract.ErrCorrupt, err)
 	}

@@ -12,15 +12,26 @@
 //   - Only regular files are emitted. Directories, symbolic and hard links,
 //     devices, fifos and other special entries are skipped silently: they
 //     count neither as expected nor as failed children.
+//   - Sink.Expect gets the number of regular files when the format lists
+//     them up front (zip, 7z, a single compressed stream); tar, RAR and a
+//     zip salvaged from its local headers do not call it.
+//   - Members are streamed, never held in memory. Sizes and checksums are
+//     checked as the sink reads: a member that fails at its end (CRC
+//     mismatch, truncated data) makes the reader return an error, so the
+//     sink's Child must drop what it read when reading fails.
 //   - A member that cannot be read (encrypted with no working password,
 //     corrupt data, a checksum mismatch, an unsupported compression method)
 //     is recorded with Sink.ChildFailed and the container goes on with the
 //     next member. A container whose own structure is broken returns an
-//     error wrapping extract.ErrCorrupt, after emitting what it could.
+//     error wrapping extract.ErrCorrupt, after emitting what it could (a
+//     zip whose central directory is lost is read from its local headers).
 //   - Limits bound the expansion before the ingest's own budget does: a
 //     member larger than Limits.MaxMemberBytes, or a container listing more
 //     than Limits.MaxMembers entries, stops extraction with an error
-//     wrapping extract.ErrBomb.
+//     wrapping extract.ErrBomb; a decoder window larger than
+//     Limits.MaxWindowBytes fails with extract.ErrTooLarge.
+//   - Sink.Meta().Encrypted is set when the container or any member is
+//     encrypted, whether or not a password opened it.
 //   - A panic inside a decoding library is recovered and reported as
 //     extract.ErrCorrupt; it never crashes the ingest.
 //   - When Sink.Child returns an error (budget exhausted, context done), the

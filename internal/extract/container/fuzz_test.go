@@ -3,7 +3,6 @@ package container_test
 import (
 	"archive/zip"
 	"context"
-	"fmt"
 	"hash/crc32"
 	"os"
 	"path/filepath"
@@ -50,14 +49,7 @@ func fuzzExtract(t *testing.T, ex extract.Extractor, name string, data []byte) {
 	defer cancel()
 	s := newSink("password")
 	in := extract.Input{Name: name, Path: path, Size: int64(len(data)), Type: extract.Type{MIME: ex.MIMEs()[0]}}
-	start := time.Now()
 	err := ex.Extract(ctx, in, s)
-	if d := time.Since(start); d > 300*time.Millisecond {
-		lf, _ := os.OpenFile("/tmp/fuzzslow.log", os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
-		fmt.Fprintf(lf, "%s %v len=%d err=%v children=%d\n", name, d, len(data), err, len(s.children))
-		os.WriteFile(fmt.Sprintf("/tmp/slow-%d", len(data)), data, 0o600)
-		lf.Close()
-	}
 	if err != nil && extract.Reason(err) == "internal" {
 		t.Errorf("error without a reason: %v", err)
 	}

@@ -23,7 +23,8 @@ import (
 // worked last; when that fails, the archive is reopened with each other
 // password and read again up to that member (cheap when the archive is not
 // solid, a re-decode when it is). A member no password opens fails with
-// extract.ErrEncrypted.
+// extract.ErrEncrypted, and later encrypted members are then only tried
+// with the current password.
 //
 // Multi-volume archives cannot be read from one volume: a member that
 // continues into the next volume, or a volume other than the first, stops
@@ -122,6 +123,7 @@ type rarArchive struct {
 	passwords []string
 	lim       Limits
 	pw        *string // the password of the current reader; nil: none
+	gaveUp    bool    // a member no password opened: stop trying others
 }
 
 var errRarMultiVolume = fmt.Errorf("%w: multi-volume archive: other volumes not present", extract.ErrCorrupt)
@@ -214,8 +216,15 @@ func (a *rarArchive) member(ctx context.Context, r *run, rr *rardecode.Reader, h
 			return rr, false, nil
 		}
 	}
-	// Encrypted, and the current password (if any) did not open it.
+	// Encrypted, and the current password (if any) did not open it. Each
+	// other password costs a reopening and a pass over the members before
+	// this one; once no password opened a member, later ones are not tried
+	// again, or an archive of many members under an unknown password would
+	// take quadratic time.
 	for _, p := range a.passwords {
+		if a.gaveUp {
+			break
+		}
 		if a.pw != nil && p == *a.pw {
 			continue
 		}
@@ -232,23 +241,24 @@ func (a *rarArchive) member(ctx context.Context, r *run, rr *rardecode.Reader, h
 			return rr2, false, nil
 		}
 	}
+	a.gaveUp = true
 	r.s.ChildFailed(info, r.errorf("member: %w", extract.ErrEncrypted))
 	return rr, true, nil
 }
 
 // seek reopens the archive with password and advances to its idx-th entry
-// (1-based), decoding what a solid archive needs decoded on the way.
+// (1-based). Skipping a member seeks past it, unless the archive is solid:
+// then the library decodes it (members already checked against
+// Limits.MaxMemberBytes on the first pass).
 func (a *rarArchive) seek(ctx context.Context, password *string, idx int) (*rardecode.Reader, *rardecode.FileHeader, error) {
 	rr, err := a.open(password)
 	if err != nil {
 		return nil, nil, err
 	}
 	var h *rardecode.FileHeader
-	for i := 1; i <= idx; i++ {
-		if i > 1 {
-			if err := drain(ctx, rr, a.lim.MaxMemberBytes); err != nil {
-				return nil, nil, err
-			}
+	for range idx {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
 		}
 		if h, err = a.next(rr); err != nil {
 			return nil, nil, err

@@ -90,6 +90,10 @@ func (z *SevenZip) Extract(ctx context.Context, in extract.Input, s extract.Sink
 	}
 	s.Expect(n)
 
+	// A folder (a solid block) is one compressed stream: once it failed to
+	// decode, or to decrypt, its later members fail the same way, and
+	// trying each would decode the block from its start again and again.
+	broken := map[int]error{}
 	for i, zf := range cur.File {
 		if err := r.entry(ctx); err != nil {
 			return err
@@ -100,6 +104,10 @@ func (z *SevenZip) Extract(ctx context.Context, in extract.Input, s extract.Sink
 		info := extract.ChildInfo{Name: displayName(zf.Name), ModTime: zf.Modified}
 		if zf.UncompressedSize > uint64(z.lim.MaxMemberBytes) {
 			return r.tooBig(info, zf.UncompressedSize)
+		}
+		if err, ok := broken[zf.Stream]; ok && zf.UncompressedSize > 0 {
+			s.ChildFailed(info, err)
+			continue
 		}
 		readErr, stop := a.stream(ctx, r, info, cur.File[i])
 		if stop != nil {
@@ -112,12 +120,17 @@ func (z *SevenZip) Extract(ctx context.Context, in extract.Input, s extract.Sink
 		// may open it.
 		if !a.encrypted(cur, i, readErr) {
 			s.ChildFailed(info, readErr)
+			if !errors.Is(readErr, errSzCRC) && !errors.Is(readErr, errSzSize) {
+				broken[zf.Stream] = r.errorf("member: %w: its solid block failed to decode earlier", extract.ErrCorrupt)
+			}
 			continue
 		}
 		s.Meta().Encrypted = true
 		next, ok := a.findPassword(cur, i, z.lim)
 		if !ok {
-			s.ChildFailed(info, r.errorf("member: %w", extract.ErrEncrypted))
+			err := r.errorf("member: %w", extract.ErrEncrypted)
+			s.ChildFailed(info, err)
+			broken[zf.Stream] = err
 			continue
 		}
 		cur = next
@@ -163,6 +176,7 @@ type szArchive struct {
 	size      int64
 	passwords []string
 	pw        map[*sevenzip.Reader]string // the password each reader was opened with
+	probed    map[int]bool                // folder -> encrypted, as probed
 }
 
 // open opens the archive with password.
@@ -218,6 +232,19 @@ func (a *szArchive) encrypted(zr *sevenzip.Reader, i int, readErr error) bool {
 	if szEncrypted(readErr) {
 		return true
 	}
+	folder := zr.File[i].Stream
+	if v, ok := a.probed[folder]; ok {
+		return v
+	}
+	v := a.probe(zr, i)
+	if a.probed == nil {
+		a.probed = map[int]bool{}
+	}
+	a.probed[folder] = v
+	return v
+}
+
+func (a *szArchive) probe(zr *sevenzip.Reader, i int) bool {
 	x, err := a.open(a.pw[zr])
 	if err != nil {
 		return false

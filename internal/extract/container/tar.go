@@ -80,7 +80,7 @@ func (t *Tar) Extract(ctx context.Context, in extract.Input, s extract.Sink) (er
 			return r.corrupt("read header", err)
 		}
 		defer zr.Close()
-		content = zr
+		content = &gzipMembers{br: br, zr: zr}
 		if zr.Name != "" {
 			single.Name = displayName(zr.Name)
 		}
@@ -125,6 +125,35 @@ func (t *Tar) Extract(ctx context.Context, in extract.Input, s extract.Sink) (er
 	return nil
 }
 
+// gzipMembers reads concatenated gzip members as one stream, like
+// gzip.Reader's multistream mode, but stops quietly at trailing bytes that
+// are not another member (zero padding, say) where gzip.Reader would fail;
+// GNU gzip ignores them too.
+type gzipMembers struct {
+	br *bufio.Reader
+	zr *gzip.Reader
+}
+
+func (g *gzipMembers) Read(p []byte) (int, error) {
+	g.zr.Multistream(false)
+	for {
+		n, err := g.zr.Read(p)
+		if err != io.EOF {
+			return n, err
+		}
+		if next, _ := g.br.Peek(len(gzipMagic)); !bytes.Equal(next, gzipMagic) {
+			return n, io.EOF
+		}
+		if err := g.zr.Reset(g.br); err != nil {
+			return n, err
+		}
+		g.zr.Multistream(false)
+		if n > 0 {
+			return n, nil
+		}
+	}
+}
+
 // members emits the regular files of the tar archive read from rd.
 func (t *Tar) members(ctx context.Context, r *run, rd *bufio.Reader) error {
 	tr := tar.NewReader(rd)
@@ -135,8 +164,11 @@ func (t *Tar) members(ctx context.Context, r *run, rd *bufio.Reader) error {
 			// zero blocks when another archive follows (GNU tar's
 			// --ignore-zeros).
 			more, err := moreTar(ctx, rd)
-			if err != nil || !more {
-				return err
+			if err != nil {
+				return r.errorf("%w", err)
+			}
+			if !more {
+				return nil
 			}
 			tr = tar.NewReader(rd)
 			continue

@@ -206,6 +206,13 @@ func TestSingleStream(t *testing.T) {
 		}
 		checkMembers(t, s, member{"data", int64(len(body))})
 	})
+	t.Run("trailing zeros after the gzip member", func(t *testing.T) {
+		data := append(gz(t, "", body), make([]byte, 1000)...)
+		s, err := runBytes(t, tarEx, "padded.gz", data)
+		if err != nil || len(s.children) != 1 || s.children[0].SHA256 != sha(body) {
+			t.Errorf("err %v, children %v", err, s.names())
+		}
+	})
 	t.Run("multi-member gzip reads as one stream", func(t *testing.T) {
 		data := append(gz(t, "", []byte("first ")), gz(t, "", []byte("second"))...)
 		s, err := runBytes(t, tarEx, "two.gz", data)
@@ -246,8 +253,8 @@ func TestTarDamaged(t *testing.T) {
 		"truncated.tar":        plain[:len(body)/2],
 		"truncated-header.tar": plain[:100],
 		"truncated.tar.gz":     gz(t, "", plain)[:len(gz(t, "", plain))/2],
-		"truncated.gz":         gz(t, "", body)[:200],
-		"truncated.tar.xz":     xzData(t, plain)[:200],
+		"truncated.gz":         gz(t, "", body)[:100],
+		"truncated.tar.xz":     xzData(t, plain)[:100],
 		"garbage.tar":          bytes.Repeat([]byte("garbage!"), 200),
 		"gzip-header-only.gz":  gz(t, "", nil)[:10],
 		"bad-magic.gz":         []byte{0x1f, 0x8b, 0xff, 0xff},

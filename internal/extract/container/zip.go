@@ -12,6 +12,7 @@ import (
 	"hash"
 	"hash/crc32"
 	"io"
+	"math"
 	"os"
 	"strings"
 	"time"
@@ -33,7 +34,9 @@ import (
 // authentication code) and size are checked; a mismatch fails the member
 // with extract.ErrCorrupt. Names not flagged UTF-8 are decoded from the
 // archive's legacy code page (see charset.go) unless an Info-ZIP Unicode
-// Path field gives them.
+// Path field gives them. A zip whose central directory cannot be read is
+// read from its local headers instead (salvage.go) and still reported as
+// corrupt.
 type Zip struct {
 	lim Limits
 }
@@ -63,10 +66,15 @@ func (z *Zip) Extract(ctx context.Context, in extract.Input, s extract.Sink) (er
 	if err != nil {
 		return r.errorf("%w", err)
 	}
+	// archive/zip allocates every entry of the directory: refuse a count
+	// past the limit before it does.
+	if n, ok := zipEntryCount(f, st.Size()); ok && n > uint64(z.lim.MaxMembers) {
+		return r.tooMany(int(min(n, math.MaxInt32)))
+	}
 	zr, err := zip.NewReader(f, st.Size())
 	if err != nil && !(errors.Is(err, zip.ErrInsecurePath) && zr != nil) {
-		// Names like "../x" are fine here: they are never used as paths.
-		return r.corrupt("read central directory", err)
+		// (Names like "../x" are fine here: they are never used as paths.)
+		return z.salvage(ctx, r, f, st.Size(), err)
 	}
 	if len(zr.File) > z.lim.MaxMembers {
 		return r.tooMany(len(zr.File))
@@ -96,7 +104,7 @@ func (z *Zip) Extract(ctx context.Context, in extract.Input, s extract.Sink) (er
 		if zf.UncompressedSize64 > uint64(z.lim.MaxMemberBytes) {
 			return r.tooBig(info, zf.UncompressedSize64)
 		}
-		rc, err := openZipMember(zf, pw, z.lim)
+		rc, err := openZipMember(memberOf(zf), pw, z.lim)
 		if err != nil {
 			s.ChildFailed(info, r.memberError(err))
 			continue
@@ -108,6 +116,33 @@ func (z *Zip) Extract(ctx context.Context, in extract.Input, s extract.Sink) (er
 		}
 	}
 	return nil
+}
+
+// zipEntryCount reads the number of entries from the end of central
+// directory record, or its zip64 form.
+func zipEntryCount(f io.ReaderAt, size int64) (uint64, bool) {
+	n := min(size, 22+65535)
+	buf := make([]byte, n)
+	if _, err := f.ReadAt(buf, size-n); err != nil && err != io.EOF {
+		return 0, false
+	}
+	i := bytes.LastIndex(buf, []byte("PK\x05\x06"))
+	if i < 0 || len(buf)-i < 22 {
+		return 0, false
+	}
+	count := uint64(binary.LittleEndian.Uint16(buf[i+10:]))
+	if count != 0xFFFF || i < 20 || !bytes.HasPrefix(buf[i-20:], []byte("PK\x06\x07")) {
+		return count, true
+	}
+	var z64 [40]byte
+	off := int64(binary.LittleEndian.Uint64(buf[i-20+8:]))
+	if off < 0 || off > size-int64(len(z64)) {
+		return count, true
+	}
+	if _, err := f.ReadAt(z64[:], off); err != nil || !bytes.HasPrefix(z64[:], []byte("PK\x06\x06")) {
+		return count, true
+	}
+	return binary.LittleEndian.Uint64(z64[32:]), true
 }
 
 // zipRegular reports whether an entry is a regular file (not a directory,
@@ -151,7 +186,7 @@ func zipNames(files []*zip.File) []string {
 	}
 	names := make([]string, len(files))
 	for i, f := range files {
-		switch u, ok := unicodePath(f); {
+		switch u, ok := unicodePathField(f.Extra); {
 		case ok:
 			names[i] = u
 		case f.Flags&0x800 != 0 || isASCII(f.Name):
@@ -191,12 +226,12 @@ func zipExtra(extra []byte, id uint16) ([]byte, bool) {
 	return nil, false
 }
 
-// unicodePath returns the name from an Info-ZIP Unicode Path extra field.
+// unicodePathField returns the name from an Info-ZIP Unicode Path extra field.
 // The field carries the CRC-32 of the header name it translates, but
 // writers get it wrong often enough that, like libarchive, unicodePath
 // does not check it.
-func unicodePath(f *zip.File) (string, bool) {
-	b, ok := zipExtra(f.Extra, 0x7075)
+func unicodePathField(extra []byte) (string, bool) {
+	b, ok := zipExtra(extra, 0x7075)
 	if !ok || len(b) < 6 || b[0] != 1 {
 		return "", false
 	}
@@ -218,13 +253,32 @@ const (
 	zipAES     = 99 // WinZip AES; the real method is in the 0x9901 field
 )
 
+// zipMember is what decoding a member needs, whether it comes from the
+// central directory or (salvage.go) from a local header.
+type zipMember struct {
+	flags, method uint16
+	crc           uint32
+	csize, usize  uint64
+	dosTime       uint16 // MS-DOS time: the password check byte with a data descriptor
+	extra         []byte
+	raw           func() (io.Reader, error) // the stored bytes, from their start
+}
+
+func memberOf(f *zip.File) *zipMember {
+	return &zipMember{
+		flags: f.Flags, method: f.Method, crc: f.CRC32,
+		csize: f.CompressedSize64, usize: f.UncompressedSize64,
+		dosTime: f.ModifiedTime, extra: f.Extra, raw: f.OpenRaw,
+	}
+}
+
 // openZipMember returns a reader of the member's content that fails with
 // extract.ErrCorrupt at the end if the size or checksum is wrong.
-func openZipMember(f *zip.File, pw *passwordList, lim Limits) (io.ReadCloser, error) {
-	method := f.Method
+func openZipMember(m *zipMember, pw *passwordList, lim Limits) (io.ReadCloser, error) {
+	method := m.method
 	var ae *aesField
 	if method == zipAES {
-		a, err := parseAESField(f)
+		a, err := parseAESField(m)
 		if err != nil {
 			return nil, err
 		}
@@ -233,17 +287,17 @@ func openZipMember(f *zip.File, pw *passwordList, lim Limits) (io.ReadCloser, er
 	if !zipMethodKnown(method) {
 		return nil, fmt.Errorf("compression method %d: %w", method, extract.ErrUnsupported)
 	}
-	if f.Flags&0x1 == 0 {
-		raw, err := f.OpenRaw()
+	if m.flags&0x1 == 0 {
+		raw, err := m.raw()
 		if err != nil {
 			return nil, err
 		}
-		return newZipContent(f, raw, method, true, lim)
+		return newZipContent(m, raw, method, true, lim)
 	}
-	if f.Flags&0x40 != 0 {
+	if m.flags&0x40 != 0 {
 		return nil, fmt.Errorf("PKWARE strong encryption: %w", extract.ErrEncrypted)
 	}
-	return openEncrypted(f, ae, method, pw, lim)
+	return openEncrypted(m, ae, method, pw, lim)
 }
 
 func zipMethodKnown(m uint16) bool {
@@ -256,11 +310,11 @@ func zipMethodKnown(m uint16) bool {
 
 // newZipContent decompresses src (the member's stored bytes, decrypted)
 // and checks the result against the central directory.
-func newZipContent(f *zip.File, src io.Reader, method uint16, checkCRC bool, lim Limits) (io.ReadCloser, error) {
+func newZipContent(m *zipMember, src io.Reader, method uint16, checkCRC bool, lim Limits) (io.ReadCloser, error) {
 	c := &zipContent{
 		src:   src,
-		size:  f.UncompressedSize64,
-		crc:   f.CRC32,
+		size:  m.usize,
+		crc:   m.crc,
 		check: checkCRC,
 		h:     crc32.NewIEEE(),
 	}
@@ -273,7 +327,7 @@ func newZipContent(f *zip.File, src io.Reader, method uint16, checkCRC bool, lim
 	case zipBzip2:
 		c.r = bzip2.NewReader(src)
 	case zipLZMA:
-		r, err := newZipLZMA(src, f.UncompressedSize64)
+		r, err := newZipLZMA(src, m.usize, m.flags&0x2 != 0)
 		if err != nil {
 			return nil, err
 		}
@@ -303,9 +357,12 @@ func newZipContent(f *zip.File, src io.Reader, method uint16, checkCRC bool, lim
 
 // newZipLZMA reads LZMA as zip stores it (APPNOTE 5.8.8): a 4-byte header
 // (version, properties size) and the 5 properties bytes, then the raw
-// stream. It hands the decoder the classic .lzma header with the size the
-// central directory declares.
-func newZipLZMA(src io.Reader, size uint64) (io.Reader, error) {
+// stream. It hands the decoder the classic .lzma header: the size the
+// central directory declares, or "unknown" when flag bit 1 says an
+// end-of-stream marker ends the data; and a dictionary no larger than that
+// size (a decoder never looks back further than what it has written), so
+// a header cannot make it allocate gigabytes for a small member.
+func newZipLZMA(src io.Reader, size uint64, eos bool) (io.Reader, error) {
 	var h [4]byte
 	if _, err := io.ReadFull(src, h[:]); err != nil {
 		return nil, fmt.Errorf("lzma header: %w", err)
@@ -316,6 +373,11 @@ func newZipLZMA(src io.Reader, size uint64) (io.Reader, error) {
 	var hdr [13]byte
 	if _, err := io.ReadFull(src, hdr[:5]); err != nil {
 		return nil, fmt.Errorf("lzma header: %w", err)
+	}
+	dict := binary.LittleEndian.Uint32(hdr[1:])
+	binary.LittleEndian.PutUint32(hdr[1:], uint32(min(uint64(dict), max(size, lzma.MinDictCap))))
+	if eos {
+		size = 1<<64 - 1
 	}
 	binary.LittleEndian.PutUint64(hdr[5:], size)
 	return lzma.NewReader(io.MultiReader(bytes.NewReader(hdr[:]), src))

@@ -16,6 +16,7 @@ import (
 	"hash/crc32"
 	"io"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -361,15 +362,27 @@ func TestZipMethods(t *testing.T) {
 	lw.Close()
 	zipLZMA := append([]byte{9, 20, 5, 0}, lz.Bytes()[:5]...)
 	zipLZMA = append(zipLZMA, lz.Bytes()[13:]...)
+	lz.Reset()
+	lw, err = lzma.WriterConfig{EOSMarker: true}.NewWriter(&lz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lw.Write(body)
+	lw.Close()
+	zipLZMAEOS := append([]byte{9, 20, 5, 0}, lz.Bytes()[:5]...)
+	zipLZMAEOS = append(zipLZMAEOS, lz.Bytes()[13:]...)
+	eos := h("lzma-eos", 14)
+	eos.Flags |= 0x2
 
 	entries := []rawEntry{
 		{h("xz", 95), xzBuf.Bytes()},
 		{h("zstd", 93), zst},
 		{h("lzma", 14), zipLZMA},
+		{eos, zipLZMAEOS},
 		{h("deflate64", 9), []byte("whatever")},
 		{h("ppmd", 98), []byte("whatever")},
 	}
-	want := []member{{"xz", int64(len(body))}, {"zstd", int64(len(body))}, {"lzma", int64(len(body))}}
+	want := []member{{"xz", int64(len(body))}, {"zstd", int64(len(body))}, {"lzma", int64(len(body))}, {"lzma-eos", int64(len(body))}}
 	if _, err := exec.LookPath("bzip2"); err == nil {
 		cmd := exec.Command("bzip2", "-c")
 		cmd.Stdin = bytes.NewReader(body)
@@ -697,4 +710,66 @@ func TestZipLibarchive(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestZipSalvage(t *testing.T) {
+	one := bytes.Repeat([]byte("one one one "), 700)
+	two := make([]byte, 10800) // incompressible
+	rand.NewChaCha8([32]byte{1}).Read(two)
+	data := buildZip(t,
+		zipEntry{name: "dir/", mode: fs.ModeDir | 0o755},
+		zipEntry{name: "dir/one.txt", body: one},
+		zipEntry{name: "two.txt", body: two},
+		zipEntry{name: "three.txt", body: []byte("three"), stored: true},
+	)
+	cd := int64(bytes.Index(data, []byte("PK\x01\x02")))
+
+	t.Run("central directory cut off", func(t *testing.T) {
+		s, err := runBytes(t, zipEx, "cut.zip", data[:cd+10])
+		if !errors.Is(err, extract.ErrCorrupt) || !strings.Contains(err.Error(), "2 members recovered") {
+			t.Errorf("err = %v, want ErrCorrupt with 2 members recovered", err)
+		}
+		checkMembers(t, s, member{"dir/one.txt", int64(len(one))}, member{"two.txt", int64(len(two))})
+		for _, c := range s.children {
+			if c.Name == "two.txt" && c.SHA256 != sha(two) {
+				t.Error("two.txt differs")
+			}
+		}
+		// A stored member whose size only the data descriptor gives cannot
+		// be delimited.
+		if len(s.failed) != 1 || s.failed[0].Name != "three.txt" || !errors.Is(s.failed[0].Err, extract.ErrCorrupt) {
+			t.Errorf("failures %v", s.failed)
+		}
+	})
+	t.Run("cut inside a member", func(t *testing.T) {
+		i := int64(bytes.Index(data, []byte("two.txt")))
+		s, err := runBytes(t, zipEx, "cut.zip", data[:i+100])
+		if !errors.Is(err, extract.ErrCorrupt) {
+			t.Errorf("err = %v", err)
+		}
+		checkMembers(t, s, member{"dir/one.txt", int64(len(one))})
+		if s.failedWith(extract.ErrCorrupt) != 1 {
+			t.Errorf("failures %v, want two.txt corrupt", s.failed)
+		}
+	})
+	t.Run("sizes in the local headers", func(t *testing.T) {
+		crc := crc32.ChecksumIEEE(one)
+		comp := deflate(t, one)
+		raw := buildRawZip(t,
+			rawEntry{zip.FileHeader{Name: "stored.txt", Method: zip.Store, CRC32: crc32.ChecksumIEEE([]byte("stored")), UncompressedSize64: 6}, []byte("stored")},
+			rawEntry{zip.FileHeader{Name: "secret.txt", Method: zip.Deflate, Flags: 0x1, CRC32: crc, UncompressedSize64: uint64(len(one))}, zipCryptoEncrypt("pw", crc, comp)},
+		)
+		cd := bytes.Index(raw, []byte("PK\x01\x02"))
+		s, err := runBytes(t, zipEx, "cut.zip", raw[:cd], "pw")
+		if !errors.Is(err, extract.ErrCorrupt) {
+			t.Errorf("err = %v", err)
+		}
+		checkMembers(t, s, member{"stored.txt", 6}, member{"secret.txt", int64(len(one))})
+	})
+	t.Run("not a zip at all", func(t *testing.T) {
+		s, err := runBytes(t, zipEx, "junk.zip", bytes.Repeat([]byte("PK\x03\x04junk"), 100))
+		if !errors.Is(err, extract.ErrCorrupt) || len(s.children) != 0 {
+			t.Errorf("err = %v, children %v", err, s.names())
+		}
+	})
 }

@@ -1,7 +1,6 @@
 package container
 
 import (
-	"archive/zip"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hmac"
@@ -48,12 +47,12 @@ var errNoPassword = fmt.Errorf("%w (zip member)", extract.ErrEncrypted)
 
 // openEncrypted finds the password that opens an encrypted member and
 // returns its checked content.
-func openEncrypted(f *zip.File, ae *aesField, method uint16, pw *passwordList, lim Limits) (io.ReadCloser, error) {
+func openEncrypted(m *zipMember, ae *aesField, method uint16, pw *passwordList, lim Limits) (io.ReadCloser, error) {
 	// Both schemes have a quick password check (one byte for ZipCrypto,
 	// two for AES); keep the passwords that pass it.
 	var pass []string
 	for _, p := range pw.order() {
-		ok, err := checkZipPassword(f, ae, p)
+		ok, err := checkZipPassword(m, ae, p)
 		if err != nil {
 			return nil, err
 		}
@@ -66,12 +65,12 @@ func openEncrypted(f *zip.File, ae *aesField, method uint16, pw *passwordList, l
 		return nil, errNoPassword
 	case 1:
 		pw.worked(pass[0])
-		return decryptZipMember(f, ae, method, pass[0], lim)
+		return decryptZipMember(m, ae, method, pass[0], lim)
 	}
 	// Several passed the quick check (it lets 1 in 256 wrong passwords
 	// through for ZipCrypto): decode the member to the end with each.
 	for _, p := range pass {
-		rc, err := decryptZipMember(f, ae, method, p, lim)
+		rc, err := decryptZipMember(m, ae, method, p, lim)
 		if err != nil {
 			continue
 		}
@@ -79,15 +78,15 @@ func openEncrypted(f *zip.File, ae *aesField, method uint16, pw *passwordList, l
 		rc.Close()
 		if err == nil {
 			pw.worked(p)
-			return decryptZipMember(f, ae, method, p, lim)
+			return decryptZipMember(m, ae, method, p, lim)
 		}
 	}
 	return nil, errNoPassword
 }
 
 // checkZipPassword runs the quick password check of the member's scheme.
-func checkZipPassword(f *zip.File, ae *aesField, password string) (bool, error) {
-	raw, err := f.OpenRaw()
+func checkZipPassword(m *zipMember, ae *aesField, password string) (bool, error) {
+	raw, err := m.raw()
 	if err != nil {
 		return false, err
 	}
@@ -95,13 +94,13 @@ func checkZipPassword(f *zip.File, ae *aesField, password string) (bool, error) 
 		_, ok, err := ae.keys(raw, password)
 		return ok, err
 	}
-	_, ok, err := zipCryptoHeader(f, raw, password)
+	_, ok, err := zipCryptoHeader(m, raw, password)
 	return ok, err
 }
 
 // decryptZipMember returns the checked content of an encrypted member.
-func decryptZipMember(f *zip.File, ae *aesField, method uint16, password string, lim Limits) (io.ReadCloser, error) {
-	raw, err := f.OpenRaw()
+func decryptZipMember(m *zipMember, ae *aesField, method uint16, password string, lim Limits) (io.ReadCloser, error) {
+	raw, err := m.raw()
 	if err != nil {
 		return nil, err
 	}
@@ -113,21 +112,21 @@ func decryptZipMember(f *zip.File, ae *aesField, method uint16, password string,
 		if !ok {
 			return nil, errNoPassword
 		}
-		r, err := ae.reader(f, raw, k)
+		r, err := ae.reader(m, raw, k)
 		if err != nil {
 			return nil, err
 		}
 		// AE-2 stores no CRC; the authentication code stands for it.
-		return newZipContent(f, r, method, ae.version == 1, lim)
+		return newZipContent(m, r, method, ae.version == 1, lim)
 	}
-	z, ok, err := zipCryptoHeader(f, raw, password)
+	z, ok, err := zipCryptoHeader(m, raw, password)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
 		return nil, errNoPassword
 	}
-	return newZipContent(f, &zipCryptoReader{r: raw, z: z}, method, true, lim)
+	return newZipContent(m, &zipCryptoReader{r: raw, z: z}, method, true, lim)
 }
 
 // zipCrypto is the state of the traditional PKWARE stream cipher.
@@ -163,14 +162,14 @@ func (z *zipCrypto) decrypt(p []byte) {
 // zipCryptoHeader decrypts the 12-byte encryption header and checks its
 // last byte: the high byte of the CRC, or of the DOS time when sizes and
 // CRC come after the data.
-func zipCryptoHeader(f *zip.File, raw io.Reader, password string) (*zipCrypto, bool, error) {
+func zipCryptoHeader(m *zipMember, raw io.Reader, password string) (*zipCrypto, bool, error) {
 	var h [12]byte
 	if _, err := io.ReadFull(raw, h[:]); err != nil {
 		return nil, false, fmt.Errorf("encryption header: %w", err)
 	}
 	z := newZipCrypto(password)
 	z.decrypt(h[:])
-	ok := h[11] == byte(f.CRC32>>24) || (f.Flags&0x8 != 0 && h[11] == byte(f.ModifiedTime>>8))
+	ok := h[11] == byte(m.crc>>24) || (m.flags&0x8 != 0 && h[11] == byte(m.dosTime>>8))
 	return z, ok, nil
 }
 
@@ -194,8 +193,8 @@ type aesField struct {
 	overhead int64 // salt, verifier and authentication code
 }
 
-func parseAESField(f *zip.File) (*aesField, error) {
-	b, ok := zipExtra(f.Extra, 0x9901)
+func parseAESField(m *zipMember) (*aesField, error) {
+	b, ok := zipExtra(m.extra, 0x9901)
 	if !ok || len(b) < 7 || b[2] != 'A' || b[3] != 'E' {
 		return nil, fmt.Errorf("%w: method 99 without a WinZip AES field", extract.ErrCorrupt)
 	}
@@ -211,7 +210,7 @@ func parseAESField(f *zip.File) (*aesField, error) {
 	}
 	a.saltLen = a.keyLen / 2
 	a.overhead = int64(a.saltLen) + 2 + 10
-	if f.CompressedSize64 < uint64(a.overhead) {
+	if m.csize < uint64(a.overhead) {
 		return nil, fmt.Errorf("%w: AES member shorter than its header", extract.ErrCorrupt)
 	}
 	return a, nil
@@ -231,12 +230,12 @@ func (a *aesField) keys(raw io.Reader, password string) (key []byte, ok bool, er
 	return key, subtle.ConstantTimeCompare(key[2*a.keyLen:], head[a.saltLen:]) == 1, nil
 }
 
-func (a *aesField) reader(f *zip.File, raw io.Reader, key []byte) (io.Reader, error) {
+func (a *aesField) reader(m *zipMember, raw io.Reader, key []byte) (io.Reader, error) {
 	block, err := aes.NewCipher(key[:a.keyLen])
 	if err != nil {
 		return nil, err
 	}
-	n := int64(f.CompressedSize64) - a.overhead
+	n := int64(m.csize) - a.overhead
 	return &aesReader{
 		data:  io.LimitReader(raw, n),
 		raw:   raw,
