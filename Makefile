@@ -4,7 +4,7 @@ GOFLAGS := -tags=$(TAGS)
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 BIN     := bin/trove
 
-.PHONY: build test test-short lint bench run fuzz clean
+.PHONY: build test test-short lint bench bench-serve run fuzz clean
 
 build:
 	go build $(GOFLAGS) -trimpath -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/trove
@@ -30,6 +30,10 @@ fuzz:
 # Ingest and search benchmark on a generated leak corpus (BENCH_SIZE=small|medium).
 bench: build
 	bash scripts/bench.sh
+
+# Load test of trove serve with wrk, and downloads against nginx.
+bench-serve: build
+	bash scripts/bench-serve.sh
 
 run: build
 	bash scripts/run.sh

@@ -79,6 +79,10 @@ func commands() []command {
 		{"show", "show an item's metadata, parents and children", cmdShow},
 		{"text", "print an item's extracted text", cmdText},
 		{"cat", "write an item's original bytes (verified)", cmdCat},
+		{"serve", "serve the web interface and the API over HTTP", cmdServe},
+		{"user", "add users, set roles and passwords, grant and revoke access", cmdUser},
+		{"token", "create, list and revoke read-only API tokens", cmdToken},
+		{"audit", "list the audit log and verify its hash chain", cmdAudit},
 		{"doctor", "check the external tools trove uses", cmdDoctor},
 		{"version", "print the version", cmdVersion},
 	}

@@ -22,20 +22,25 @@ func browseFixture(t *testing.T) (*sqlite.DB, map[archive.ReleaseLevel]*archive.
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	w, err := db.NewWriter(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	paths := []string{"a.txt", "site.txt", "site/index.html", "site/Mail/x.eml", "site/Mail/y.eml", "site/Mail/sub/z.txt",
 		"site/b c/d.txt", "site0/e.txt", "site-x/f.txt", "Été/g.txt"}
+	levels := []archive.ReleaseLevel{archive.LevelPublic, archive.LevelLimited, archive.LevelPrivate}
 	out := map[archive.ReleaseLevel]*archive.Dataset{}
-	for n, lvl := range []archive.ReleaseLevel{archive.LevelPublic, archive.LevelLimited, archive.LevelPrivate} {
+	// Datasets first: the writer holds the write lock between its batches.
+	for _, lvl := range levels {
 		ds := &archive.Dataset{Slug: "ds-" + string(lvl), Title: "T " + string(lvl), Description: "about " + string(lvl), Level: lvl,
 			Countries: []string{"PA"}, Source: "secret source note"}
 		if err := db.CreateDataset(ctx, ds); err != nil {
 			t.Fatal(err)
 		}
 		out[lvl] = ds
+	}
+	w, err := db.NewWriter(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n, lvl := range levels {
+		ds := out[lvl]
 		for i, p := range paths {
 			b := w.NewBlobID()
 			w.InsertBlob(b, archive.Hash([]byte{byte(n), byte(i)}), int64(i+1), "text/plain", archive.KindText)
@@ -68,13 +73,14 @@ func TestFolder(t *testing.T) {
 	db, ds := browseFixture(t)
 	ctx := context.Background()
 	pub := ds[archive.LevelPublic].ID
+	// Folders come in byte order of their paths ("site-x/" < "site/").
 	tests := []struct {
 		prefix  string
 		files   []string
 		folders []string
 	}{
-		{"", []string{"a.txt", "site.txt"}, []string{"site", "site-x", "site0", "Été"}},
-		{"/", []string{"a.txt", "site.txt"}, []string{"site", "site-x", "site0", "Été"}},
+		{"", []string{"a.txt", "site.txt"}, []string{"site-x", "site", "site0", "Été"}},
+		{"/", []string{"a.txt", "site.txt"}, []string{"site-x", "site", "site0", "Été"}},
 		{"site", []string{"index.html"}, []string{"Mail", "b c"}},
 		{"site/", []string{"index.html"}, []string{"Mail", "b c"}},
 		{"site/Mail", []string{"x.eml", "y.eml"}, []string{"sub"}},

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
 
@@ -24,6 +25,10 @@ var migrations embed.FS
 type DB struct {
 	db   *sql.DB // readers (and short writes)
 	path string
+
+	// Now is the clock of accounts, sessions, tokens, grants and the audit
+	// log; nil means time.Now. Tests set it before use.
+	Now func() time.Time
 }
 
 var (

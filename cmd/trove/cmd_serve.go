@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/trove-archive/trove/internal/api"
+	"github.com/trove-archive/trove/internal/auth"
+	"github.com/trove-archive/trove/internal/server"
+	"github.com/trove-archive/trove/internal/web"
+)
+
+func cmdServe(ctx context.Context, m *Main, args []string) error {
+	fs := newFlags(m, "serve", "serve [--listen 127.0.0.1:8080] [--tls-cert FILE --tls-key FILE] [--access-log]")
+	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on (port 0: any free port)")
+	cert := fs.String("tls-cert", "", "TLS certificate (PEM); with --tls-key, serve HTTPS only")
+	key := fs.String("tls-key", "", "TLS private key (PEM)")
+	accessLog := fs.Bool("access-log", false, "log each request's method, path, status and duration (never addresses or queries)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 {
+		return usagef("serve: unexpected argument %q", pos[0])
+	}
+	if (*cert == "") != (*key == "") {
+		return usagef("serve: --tls-cert and --tls-key go together")
+	}
+	a, err := m.open()
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(m.Stderr, nil))
+	tls := *cert != ""
+
+	// Signing in: sessions, CSRF and API tokens over the accounts in the
+	// catalog database, which also keeps the audit log.
+	authn := auth.New(a.db, a.db, auth.Config{Secure: tls})
+	ui, err := web.New(web.Config{Logger: logger}, web.Deps{
+		Catalog: a.db, Index: a.db, Store: a.store, Browse: a.db,
+		Accounts: a.db, Audit: a.db, Auth: authn,
+	})
+	if err != nil {
+		return err
+	}
+	srv := server.New(server.Config{Addr: *listen, TLSCert: *cert, TLSKey: *key, AccessLog: *accessLog, Logger: logger},
+		server.Deps{
+			Web:    ui,
+			API:    api.New(api.Deps{Catalog: a.db, Index: a.db, Store: a.store, Audit: a.db, Browse: a.db, Log: logger}),
+			Static: web.Static(),
+			Auth:   authn.Middleware,
+		})
+	if err := srv.Open(nil); err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "trove: serving on %s (Ctrl-C to stop)\n", srv.URL())
+	// The context ends on SIGINT or SIGTERM: finish requests in flight,
+	// then return.
+	return srv.Wait(ctx)
+}
