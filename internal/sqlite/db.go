@@ -36,6 +36,19 @@ var (
 	_ archive.Index   = (*DB)(nil)
 )
 
+const driverName = "sqlite3_trove"
+
+func init() {
+	// Every connection sorts and groups in memory (search facets group
+	// thousands of rows) and reads the database through mmap.
+	sql.Register(driverName, &sqlite3.SQLiteDriver{
+		ConnectHook: func(c *sqlite3.SQLiteConn) error {
+			_, err := c.Exec(`PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 1073741824`, nil)
+			return err
+		},
+	})
+}
+
 // Open opens (creating if needed) the database at path and migrates it.
 func Open(path string) (*DB, error) {
 	q := url.Values{}
@@ -45,7 +58,7 @@ func Open(path string) (*DB, error) {
 	q.Set("_foreign_keys", "off")
 	q.Set("_txlock", "immediate")
 	q.Set("_cache_size", "-65536")
-	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	db, err := sql.Open(driverName, "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("sqlite open %s: %w", path, err)
 	}
