@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -80,6 +81,7 @@ type report struct {
 	Misses  []string                  `json:"misses"`
 	Latency []latency                 `json:"latency"`
 	Recall  map[string]float64        `json:"recall_by_kind"`
+	Slowest []string                  `json:"slowest"`
 	NonOCR  [2]int                    `json:"non_ocr"`
 	Extra   map[string]map[string]int `json:"-"`
 }
@@ -173,8 +175,14 @@ func main() {
 		for _, q := range c.qs {
 			_, ds := timeQuery(q)
 			all = append(all, ds...)
+			worst := slices.Max(ds)
+			rep.Slowest = append(rep.Slowest, fmt.Sprintf("%8.1f ms  %s", float64(worst.Microseconds())/1000, q))
 		}
 		rep.Latency = append(rep.Latency, lat(c.name, all))
+	}
+	sort.Sort(sort.Reverse(sort.StringSlice(rep.Slowest)))
+	if len(rep.Slowest) > 10 {
+		rep.Slowest = rep.Slowest[:10]
 	}
 	enc := json.NewEncoder(os.Stdout)
 	enc.SetIndent("", "  ")
