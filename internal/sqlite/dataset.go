@@ -53,17 +53,13 @@ func (d *DB) UpdateDataset(ctx context.Context, ds *archive.Dataset) error {
 	return nil
 }
 
-const datasetCols = `d.id, d.slug, d.title, d.description, d.countries, d.source, d.level, d.created, d.updated,
-	(SELECT count(*) FROM items i WHERE i.dataset_id = d.id),
-	(SELECT coalesce(sum(i.file_size), 0) FROM items i WHERE i.dataset_id = d.id AND i.parent_id = 0),
-	(SELECT count(*) FROM items i WHERE i.dataset_id = d.id AND i.failed = 1)`
+const datasetCols = `d.id, d.slug, d.title, d.description, d.countries, d.source, d.level, d.created, d.updated`
 
 func scanDataset(sc interface{ Scan(...any) error }) (*archive.Dataset, error) {
 	var ds archive.Dataset
 	var countries, level string
 	var created, updated int64
-	if err := sc.Scan(&ds.ID, &ds.Slug, &ds.Title, &ds.Description, &countries, &ds.Source, &level, &created, &updated,
-		&ds.Items, &ds.Bytes, &ds.Failed); err != nil {
+	if err := sc.Scan(&ds.ID, &ds.Slug, &ds.Title, &ds.Description, &countries, &ds.Source, &level, &created, &updated); err != nil {
 		return nil, err
 	}
 	if countries != "" {
@@ -89,7 +85,10 @@ func (d *DB) Datasets(ctx context.Context, p archive.Principal) ([]*archive.Data
 		}
 		out = append(out, ds)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list datasets: %w", err)
+	}
+	return out, d.withCounts(ctx, out...)
 }
 
 // Dataset implements archive.Catalog.
@@ -100,44 +99,23 @@ func (d *DB) Dataset(ctx context.Context, p archive.Principal, slug string) (*ar
 	} else if err != nil {
 		return nil, fmt.Errorf("find dataset %s: %w", slug, err)
 	}
-	return ds, nil
+	return ds, d.withCounts(ctx, ds)
 }
 
 // TypeCounts returns, for a dataset, the number of items of each kind.
 func (d *DB) TypeCounts(ctx context.Context, p archive.Principal, datasetID int64) ([]archive.FacetCount, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT i.kind, count(*) FROM items i JOIN datasets d ON d.id = i.dataset_id
-		WHERE i.dataset_id = ? AND `+accessClause(p, "d")+` GROUP BY i.kind ORDER BY 2 DESC`, datasetID)
+	st, err := d.visibleStats(ctx, p, datasetID)
 	if err != nil {
-		return nil, fmt.Errorf("type counts: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	var out []archive.FacetCount
-	for rows.Next() {
-		var f archive.FacetCount
-		if err := rows.Scan(&f.Value, &f.Count); err != nil {
-			return nil, fmt.Errorf("type counts: %w", err)
-		}
-		out = append(out, f)
-	}
-	return out, rows.Err()
+	return st.types, nil
 }
 
 // FailureCounts returns, for a dataset, the number of failed items by reason.
 func (d *DB) FailureCounts(ctx context.Context, p archive.Principal, datasetID int64) ([]archive.FacetCount, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT coalesce(json_extract(b.failure, '$.reason'), 'unknown'), count(*)
-		FROM items i JOIN datasets d ON d.id = i.dataset_id JOIN blobs b ON b.id = i.blob_id
-		WHERE i.dataset_id = ? AND i.failed = 1 AND `+accessClause(p, "d")+` GROUP BY 1 ORDER BY 2 DESC`, datasetID)
+	st, err := d.visibleStats(ctx, p, datasetID)
 	if err != nil {
-		return nil, fmt.Errorf("failure counts: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	var out []archive.FacetCount
-	for rows.Next() {
-		var f archive.FacetCount
-		if err := rows.Scan(&f.Value, &f.Count); err != nil {
-			return nil, fmt.Errorf("failure counts: %w", err)
-		}
-		out = append(out, f)
-	}
-	return out, rows.Err()
+	return st.failures, nil
 }

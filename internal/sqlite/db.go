@@ -29,6 +29,8 @@ type DB struct {
 	// Now is the clock of accounts, sessions, tokens, grants and the audit
 	// log; nil means time.Now. Tests set it before use.
 	Now func() time.Time
+
+	cache statsCache
 }
 
 var (

@@ -487,6 +487,10 @@ func (t *txn) commit() error {
 		}
 	}
 	t.fts = nil
+	if err := t.exec(`UPDATE generation SET n = n + 1 WHERE id = 1`); err != nil {
+		t.rollback()
+		return err
+	}
 	for _, st := range t.stmts {
 		st.Close()
 	}

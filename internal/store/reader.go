@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"time"
 
 	"github.com/trove-archive/trove/internal/archive"
 )
@@ -34,7 +35,63 @@ func (s *Store) Open(ctx context.Context, id archive.BlobID) (io.ReadSeekCloser,
 	if err != nil {
 		return nil, fmt.Errorf("store open %s: %w", id, err)
 	}
-	return &reader{f: f, id: id, h: sha256.New()}, nil
+	return &reader{f: f, id: id, h: sha256.New(), s: s}, nil
+}
+
+// VerifiedTTL is how long a blob whose bytes were checked by a complete read
+// is served without checking again (see OpenVerified).
+const VerifiedTTL = time.Hour
+
+type verifiedAt struct {
+	at      time.Time
+	size    int64
+	modTime time.Time
+}
+
+func (s *Store) markVerified(id archive.BlobID, f *os.File) {
+	if fi, err := f.Stat(); err == nil {
+		s.verified.Store(id, verifiedAt{at: time.Now(), size: fi.Size(), modTime: fi.ModTime()})
+	}
+}
+
+// OpenVerified returns the file of a blob for zero-copy serving (sendfile):
+// the blob is re-hashed first unless a complete read matched its ID within
+// VerifiedTTL and the file has not changed since. A corrupt blob is an
+// error wrapping archive.ErrCorrupt, never served.
+func (s *Store) OpenVerified(ctx context.Context, id archive.BlobID) (*os.File, error) {
+	f, err := os.Open(s.Path(id))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, notFound("open", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store open %s: %w", id, err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("store open %s: %w", id, err)
+	}
+	if v, ok := s.verified.Load(id); ok {
+		va := v.(verifiedAt)
+		if time.Since(va.at) < VerifiedTTL && va.size == fi.Size() && va.modTime.Equal(fi.ModTime()) {
+			return f, nil
+		}
+	}
+	h := sha256.New()
+	if _, err := io.CopyBuffer(h, ctxReader{ctx, f}, make([]byte, bufSize)); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("store verify %s: %w", id, err)
+	}
+	if archive.BlobID(h.Sum(nil)) != id {
+		f.Close()
+		return nil, fmt.Errorf("store verify %s: %w", id, archive.ErrCorrupt)
+	}
+	s.markVerified(id, f)
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("store open %s: %w", id, err)
+	}
+	return f, nil
 }
 
 // Verify re-hashes the whole of blob id. It returns an error wrapping
@@ -67,6 +124,7 @@ type reader struct {
 	pos    int64 // offset of the next Read
 	hashed int64 // bytes [0, hashed) have been written to h, in order
 	err    error // sticky corruption error
+	s      *Store
 }
 
 func (r *reader) Read(p []byte) (int, error) {
@@ -84,8 +142,10 @@ func (r *reader) Read(p []byte) (int, error) {
 	case err == io.EOF && verifying:
 		if archive.BlobID(r.h.Sum(nil)) != r.id {
 			r.err = fmt.Errorf("store read %s: %w", r.id, archive.ErrCorrupt)
+			r.s.verified.Delete(r.id)
 			return n, r.err
 		}
+		r.s.markVerified(r.id, r.f)
 		return n, io.EOF
 	case err == io.EOF:
 		return n, io.EOF

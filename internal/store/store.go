@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -36,6 +37,8 @@ const (
 type Store struct {
 	dir string // absolute
 	tmp string
+
+	verified sync.Map // BlobID -> verifiedAt: complete reads that matched
 }
 
 var _ archive.BlobStore = (*Store)(nil)

@@ -3,6 +3,7 @@ package store_test
 import (
 	"bytes"
 	"encoding/binary"
+	"context"
 	"errors"
 	"io"
 	"io/fs"
@@ -373,4 +374,29 @@ func BenchmarkPut(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestOpenVerified: a blob is checked before it is handed out for
+// zero-copy serving; damage is caught, also after an earlier good read,
+// once the file changes.
+func TestOpenVerified(t *testing.T) {
+	ctx := context.Background()
+	st := MustOpen(t, t.TempDir())
+	id := storetest.MustPut(t, st, []byte("some bytes worth keeping intact"))
+	f, err := st.OpenVerified(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(f)
+	f.Close()
+	if string(b) != "some bytes worth keeping intact" {
+		t.Fatalf("read %q", b)
+	}
+	flipByte(t, st.Path(id))
+	if _, err := st.OpenVerified(ctx, id); !errors.Is(err, archive.ErrCorrupt) {
+		t.Errorf("after damage: %v, want archive.ErrCorrupt", err)
+	}
+	if _, err := st.OpenVerified(ctx, archive.Hash([]byte("absent"))); archive.ErrorCode(err) != archive.ENotFound {
+		t.Errorf("missing: %v, want not_found", err)
+	}
 }
