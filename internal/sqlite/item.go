@@ -113,7 +113,10 @@ func (d *DB) Failures(ctx context.Context, p archive.Principal, datasetID int64,
 	if limit <= 0 {
 		limit = 1000
 	}
-	return d.items(ctx, `SELECT `+itemCols+itemFrom+`WHERE i.dataset_id = ? AND i.failed = 1 AND `+accessClause(p, "d")+` ORDER BY i.path LIMIT ?`, datasetID, limit)
+	// The partial index on failed items, not the (dataset, path) index the
+	// ORDER BY tempts the planner into: that one walks the whole dataset.
+	return d.items(ctx, `SELECT `+itemCols+` FROM items i INDEXED BY items_failed JOIN blobs b ON b.id = i.blob_id JOIN datasets d ON d.id = i.dataset_id
+		WHERE i.dataset_id = ? AND i.failed = 1 AND `+accessClause(p, "d")+` ORDER BY i.path LIMIT ?`, datasetID, limit)
 }
 
 func (d *DB) items(ctx context.Context, q string, args ...any) ([]*archive.Item, error) {
