@@ -110,13 +110,29 @@ func (d *DB) Search(ctx context.Context, p archive.Principal, req archive.Search
 		// Fast path: rank only the best chunks, then filter. Falls back to
 		// ranking every match when filters leave the page short.
 		k := 4*want + 100
-		q := `WITH m AS (SELECT blob_id, min(score) AS score FROM (SELECT rowid >> 20 AS blob_id, rank AS score FROM fts
-			WHERE fts MATCH ? ORDER BY rank LIMIT ?) GROUP BY 1) SELECT item_id, score, copies FROM (` + hitCols + `) ORDER BY score LIMIT ? OFFSET ?`
-		hrs, err = page(q, append(append([]any{plan.fts, k}, args...), req.Limit, req.Offset)...)
+		q := `WITH top AS (SELECT rowid >> 20 AS blob_id, rank AS score FROM fts WHERE fts MATCH ? ORDER BY rank LIMIT ?),
+			m AS (SELECT blob_id, min(score) AS score FROM top GROUP BY 1)
+			SELECT item_id, score, copies, (SELECT count(*) FROM top) FROM (` + hitCols + `) ORDER BY score LIMIT ? OFFSET ?`
+		rows, err := d.db.QueryContext(ctx, q, append(append([]any{plan.fts, k}, args...), req.Limit, req.Offset)...)
 		if err != nil {
-			return nil, err
+			return nil, ftsError(err)
 		}
-		if len(hrs) < req.Limit {
+		ranked := 0
+		for rows.Next() {
+			var h hitRow
+			if err := rows.Scan(&h.id, &h.score, &h.copies, &ranked); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("search: %w", err)
+			}
+			hrs = append(hrs, h)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, ftsError(err)
+		}
+		// A short page is complete when every matching chunk was ranked
+		// (and no document matches only across chunks); else rank them all.
+		if len(hrs) < req.Limit && (len(hrs) == 0 || ranked >= k || len(plan.parts) > 0) {
 			hrs = nil
 		}
 	}

@@ -18,8 +18,9 @@ type datasetStats struct {
 }
 
 type statsCache struct {
-	mu sync.Mutex
-	m  map[int64]*datasetStats
+	mu      sync.Mutex
+	m       map[int64]*datasetStats
+	compute sync.Mutex // one computation at a time: no stampede at start-up
 }
 
 // generation returns the catalog's write generation.
@@ -42,6 +43,14 @@ func (d *DB) stats(ctx context.Context, datasetID, gen int64) (*datasetStats, er
 	d.cache.mu.Unlock()
 	if st != nil && st.gen == gen {
 		return st, nil
+	}
+	d.cache.compute.Lock()
+	defer d.cache.compute.Unlock()
+	d.cache.mu.Lock()
+	st = d.cache.m[datasetID]
+	d.cache.mu.Unlock()
+	if st != nil && st.gen == gen {
+		return st, nil // computed while this one waited
 	}
 	st = &datasetStats{gen: gen}
 	err := d.db.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(CASE WHEN parent_id = 0 THEN file_size END), 0), coalesce(sum(failed), 0)
