@@ -42,10 +42,11 @@ const driverName = "sqlite3_trove"
 
 func init() {
 	// Every connection sorts and groups in memory (search facets group
-	// thousands of rows) and reads the database through mmap.
+	// thousands of rows). No mmap: mapped pages would count as the
+	// process's memory and grow with the catalog.
 	sql.Register(driverName, &sqlite3.SQLiteDriver{
 		ConnectHook: func(c *sqlite3.SQLiteConn) error {
-			_, err := c.Exec(`PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 1073741824`, nil)
+			_, err := c.Exec(`PRAGMA temp_store = MEMORY`, nil)
 			return err
 		},
 	})
