@@ -227,23 +227,8 @@ func (d *DB) CreateUser(ctx context.Context, name, pw string, role archive.Role)
 
 // Users implements archive.Accounts, by name.
 func (d *DB) Users(ctx context.Context) ([]*archive.User, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT `+userCols+` FROM users ORDER BY name`)
-	if err != nil {
-		return nil, fmt.Errorf("list users: %w", err)
-	}
-	defer rows.Close()
-	var out []*archive.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list users: %w", err)
-		}
-		out = append(out, u)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list users: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, d.db, "list users", func(sc rowScanner) (*archive.User, error) { return scanUser(sc) },
+		`SELECT `+userCols+` FROM users ORDER BY name`)
 }
 
 // UserByName implements archive.Accounts.
@@ -619,25 +604,15 @@ func (d *DB) CreateToken(ctx context.Context, userID int64, name string, expires
 // Tokens implements archive.Accounts: every token of a user, revoked and
 // expired ones included, oldest first.
 func (d *DB) Tokens(ctx context.Context, userID int64) ([]*archive.APIToken, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT id, user_id, name, created, expires, last_used, revoked FROM tokens WHERE user_id = ? ORDER BY id`, userID)
-	if err != nil {
-		return nil, fmt.Errorf("list tokens: %w", err)
-	}
-	defer rows.Close()
-	var out []*archive.APIToken
-	for rows.Next() {
+	return queryAll(ctx, d.db, "list tokens", func(sc rowScanner) (*archive.APIToken, error) {
 		t := &archive.APIToken{ReadOnly: true}
 		var created, expires, used int64
-		if err := rows.Scan(&t.ID, &t.UserID, &t.Name, &created, &expires, &used, &t.Revoked); err != nil {
-			return nil, fmt.Errorf("list tokens: %w", err)
+		if err := sc.Scan(&t.ID, &t.UserID, &t.Name, &created, &expires, &used, &t.Revoked); err != nil {
+			return nil, err
 		}
 		t.Created, t.Expires, t.LastUsed = fromUnix(created), fromUnix(expires), fromUnix(used)
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list tokens: %w", err)
-	}
-	return out, nil
+		return t, nil
+	}, `SELECT id, user_id, name, created, expires, last_used, revoked FROM tokens WHERE user_id = ? ORDER BY id`, userID)
 }
 
 // RevokeToken implements archive.Accounts. Revoking a revoked token is a
@@ -714,25 +689,13 @@ func activeGrants(ctx context.Context, q querier, userID int64, now time.Time) (
 }
 
 func grants(ctx context.Context, q querier, query string, args ...any) ([]archive.Grant, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("grants: %w", err)
-	}
-	defer rows.Close()
-	var out []archive.Grant
-	for rows.Next() {
+	return queryAll(ctx, q, "grants", func(sc rowScanner) (archive.Grant, error) {
 		var g archive.Grant
 		var exp int64
-		if err := rows.Scan(&g.DatasetID, &exp); err != nil {
-			return nil, fmt.Errorf("grants: %w", err)
-		}
+		err := sc.Scan(&g.DatasetID, &exp)
 		g.Expires = fromUnix(exp)
-		out = append(out, g)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("grants: %w", err)
-	}
-	return out, nil
+		return g, err
+	}, query, args...)
 }
 
 // upsertGrant grants or re-grants inside tx.
@@ -917,25 +880,10 @@ func (d *DB) AccessRequests(ctx context.Context, status string) ([]*archive.Acce
 	default:
 		return nil, archive.Errorf(archive.EInvalid, "request status %q: want pending, approved or refused", status)
 	}
-	rows, err := d.db.QueryContext(ctx, `SELECT `+requestCols+` FROM access_requests r
+	return queryAll(ctx, d.db, "list access requests", func(sc rowScanner) (*archive.AccessRequest, error) { return scanRequest(sc) },
+		`SELECT `+requestCols+` FROM access_requests r
 		JOIN users u ON u.id = r.user_id JOIN datasets d ON d.id = r.dataset_id
 		WHERE ? = '' OR r.status = ? ORDER BY r.id`, status, status)
-	if err != nil {
-		return nil, fmt.Errorf("list access requests: %w", err)
-	}
-	defer rows.Close()
-	var out []*archive.AccessRequest
-	for rows.Next() {
-		r, err := scanRequest(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list access requests: %w", err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list access requests: %w", err)
-	}
-	return out, nil
 }
 
 // DecideRequest implements archive.Accounts. Only editors and admins decide

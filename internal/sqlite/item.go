@@ -120,20 +120,7 @@ func (d *DB) Failures(ctx context.Context, p archive.Principal, datasetID int64,
 }
 
 func (d *DB) items(ctx context.Context, q string, args ...any) ([]*archive.Item, error) {
-	rows, err := d.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list items: %w", err)
-	}
-	defer rows.Close()
-	var out []*archive.Item
-	for rows.Next() {
-		it, err := scanItem(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list items: %w", err)
-		}
-		out = append(out, it)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, d.db, "list items", func(sc rowScanner) (*archive.Item, error) { return scanItem(sc) }, q, args...)
 }
 
 // Text implements archive.Catalog: the body chunks in order.

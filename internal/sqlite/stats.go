@@ -72,20 +72,11 @@ func (d *DB) stats(ctx context.Context, datasetID, gen int64) (*datasetStats, er
 }
 
 func (d *DB) facetCounts(ctx context.Context, q string, args ...any) ([]archive.FacetCount, error) {
-	rows, err := d.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("counts: %w", err)
-	}
-	defer rows.Close()
-	var out []archive.FacetCount
-	for rows.Next() {
+	return queryAll(ctx, d.db, "counts", func(sc rowScanner) (archive.FacetCount, error) {
 		var f archive.FacetCount
-		if err := rows.Scan(&f.Value, &f.Count); err != nil {
-			return nil, fmt.Errorf("counts: %w", err)
-		}
-		out = append(out, f)
-	}
-	return out, rows.Err()
+		err := sc.Scan(&f.Value, &f.Count)
+		return f, err
+	}, q, args...)
 }
 
 // withCounts fills the counts of datasets read without them.
