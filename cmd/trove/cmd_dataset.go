@@ -65,6 +65,24 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 
 var errHelp = &usageError{"help requested"}
 
+// operands parses flags and positional arguments (in any order), checks
+// that there are exactly n operands (want says which, for the error), and
+// opens the data folder.
+func (m *Main) operands(fs *flag.FlagSet, args []string, n int, want string) ([]string, *app, error) {
+	pos, err := parse(fs, args)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(pos) != n {
+		return nil, nil, usagef("%s: want %s", fs.Name(), want)
+	}
+	a, err := m.open()
+	if err != nil {
+		return nil, nil, err
+	}
+	return pos, a, nil
+}
+
 func datasetCreate(ctx context.Context, m *Main, args []string) error {
 	fs := newFlags(m, "dataset create", "dataset create SLUG [--title T] [--country CC]... [--level private|limited|public]")
 	title := fs.String("title", "", "title")
@@ -74,14 +92,7 @@ func datasetCreate(ctx context.Context, m *Main, args []string) error {
 	var countries stringList
 	fs.Var(&countries, "country", "ISO 3166-1 alpha-2 country code (repeat, or comma-separated)")
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return usagef("dataset create: want exactly one SLUG")
-	}
-	a, err := m.open()
+	pos, a, err := m.operands(fs, args, 1, "exactly one SLUG")
 	if err != nil {
 		return err
 	}
@@ -133,14 +144,7 @@ func datasetList(ctx context.Context, m *Main, args []string) error {
 func datasetShow(ctx context.Context, m *Main, args []string) error {
 	fs := newFlags(m, "dataset show", "dataset show SLUG [--json]")
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return usagef("dataset show: want exactly one SLUG")
-	}
-	a, err := m.open()
+	pos, a, err := m.operands(fs, args, 1, "exactly one SLUG")
 	if err != nil {
 		return err
 	}

@@ -73,14 +73,7 @@ type tokenOut struct {
 func tokenList(ctx context.Context, m *Main, args []string) error {
 	fs := newFlags(m, "token list", "token list USER [--json]")
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return usagef("token list: want exactly one USER")
-	}
-	a, err := m.open()
+	pos, a, err := m.operands(fs, args, 1, "exactly one USER")
 	if err != nil {
 		return err
 	}

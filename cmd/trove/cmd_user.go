@@ -270,14 +270,7 @@ func userGrant(ctx context.Context, m *Main, args []string) error {
 
 func userRevoke(ctx context.Context, m *Main, args []string) error {
 	fs := newFlags(m, "user revoke", "user revoke NAME DATASET")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 2 {
-		return usagef("user revoke: want NAME and DATASET")
-	}
-	a, err := m.open()
+	pos, a, err := m.operands(fs, args, 2, "NAME and DATASET")
 	if err != nil {
 		return err
 	}
@@ -351,14 +344,7 @@ func userPasswd(ctx context.Context, m *Main, args []string) error {
 
 func userRole(ctx context.Context, m *Main, args []string) error {
 	fs := newFlags(m, "user role", "user role NAME journalist|editor|admin")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 2 {
-		return usagef("user role: want NAME and ROLE")
-	}
-	a, err := m.open()
+	pos, a, err := m.operands(fs, args, 2, "NAME and ROLE")
 	if err != nil {
 		return err
 	}
