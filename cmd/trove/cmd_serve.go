@@ -12,11 +12,12 @@ import (
 )
 
 func cmdServe(ctx context.Context, m *Main, args []string) error {
-	fs := newFlags(m, "serve", "serve [--listen 127.0.0.1:8080] [--tls-cert FILE --tls-key FILE] [--access-log]")
+	fs := newFlags(m, "serve", "serve [--listen 127.0.0.1:8080] [--tls-cert FILE --tls-key FILE] [--secure-cookies] [--access-log]")
 	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on (port 0: any free port)")
 	cert := fs.String("tls-cert", "", "TLS certificate (PEM); with --tls-key, serve HTTPS only")
 	key := fs.String("tls-key", "", "TLS private key (PEM)")
 	accessLog := fs.Bool("access-log", false, "log each request's method, path, status and duration (never addresses or queries)")
+	secureCookies := fs.Bool("secure-cookies", false, "mark cookies Secure although trove serves plain HTTP (behind a proxy that terminates HTTPS)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -36,7 +37,7 @@ func cmdServe(ctx context.Context, m *Main, args []string) error {
 
 	// Signing in: sessions, CSRF and API tokens over the accounts in the
 	// catalog database, which also keeps the audit log.
-	authn := auth.New(a.db, a.db, auth.Config{Secure: tls})
+	authn := auth.New(a.db, a.db, auth.Config{Secure: tls || *secureCookies})
 	ui, err := web.New(web.Config{Logger: logger}, web.Deps{
 		Catalog: a.db, Index: a.db, Store: a.store, Browse: a.db,
 		Accounts: a.db, Audit: a.db, Auth: authn,
