@@ -252,3 +252,37 @@ func TestLongDocumentAND(t *testing.T) {
 		t.Errorf("with NOT: total %d, want 1", res.Total)
 	}
 }
+
+// TestSearchCacheFollowsWrites: cached totals and facets are dropped when
+// the catalog changes.
+func TestSearchCacheFollowsWrites(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	search := func() int64 {
+		t.Helper()
+		res, err := f.db.Search(ctx, archive.Admin(), archive.SearchRequest{Query: "harbor", Facets: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Total
+	}
+	before := search()
+	if again := search(); again != before {
+		t.Fatalf("second search: %d, first %d", again, before)
+	}
+	w, err := f.db.NewWriter(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blob := w.NewBlobID()
+	w.InsertBlob(blob, archive.Hash([]byte("new harbor")), 1, "text/plain", archive.KindText)
+	w.InsertItem(&sqlite.ItemRow{ID: w.NewItemID(), DatasetID: f.datasets[archive.LevelPublic].ID, BlobID: blob, Name: "n.txt", Path: "n.txt"})
+	w.AddChunk(blob, 0, 0, "n.txt", "another harbor note")
+	w.FinishBlob(&sqlite.BlobOutcome{BlobID: blob, Kind: archive.KindText, Status: archive.StatusOK, Chunks: 1})
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if after := search(); after != before+1 {
+		t.Errorf("after a write: %d, want %d", after, before+1)
+	}
+}

@@ -31,6 +31,7 @@ type DB struct {
 	Now func() time.Time
 
 	cache statsCache
+	aggs  aggCache
 }
 
 var (

@@ -101,7 +101,7 @@ func (d *DB) Search(ctx context.Context, p archive.Principal, req archive.Search
 	aggc := make(chan aggResult, 1)
 	go func() {
 		var r aggResult
-		r.total, r.facets, r.err = d.aggregate(ctx, plan, cond, args)
+		r.total, r.facets, r.err = d.cachedAggregate(ctx, plan, cond, args)
 		aggc <- r
 	}()
 	var hrs []hitRow

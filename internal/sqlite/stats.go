@@ -111,3 +111,52 @@ func (d *DB) visibleStats(ctx context.Context, p archive.Principal, datasetID in
 	}
 	return d.stats(ctx, datasetID, gen)
 }
+
+// aggCache keeps the totals and facets of recent searches for the current
+// catalog generation: paging through results, or the same query asked
+// again, costs one ranking pass instead of two. The key holds the whole
+// compiled query including the reader's access clause, so readers with
+// other rights never share an entry.
+type aggCache struct {
+	mu  sync.Mutex
+	gen int64
+	m   map[string]aggEntry
+}
+
+type aggEntry struct {
+	total  int64
+	facets map[string][]archive.FacetCount
+}
+
+const aggCacheSize = 512
+
+func (d *DB) cachedAggregate(ctx context.Context, plan *plan, cond string, args []any) (int64, map[string][]archive.FacetCount, error) {
+	gen, err := d.generation(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	key := fmt.Sprintf("%q|%q|%q|%q|%v", plan.fts, plan.parts, plan.tri, cond, args)
+	c := &d.aggs
+	c.mu.Lock()
+	if c.gen != gen || c.m == nil {
+		c.gen, c.m = gen, map[string]aggEntry{}
+	}
+	e, ok := c.m[key]
+	c.mu.Unlock()
+	if ok {
+		return e.total, e.facets, nil
+	}
+	total, facets, err := d.aggregate(ctx, plan, cond, args)
+	if err != nil {
+		return 0, nil, err
+	}
+	c.mu.Lock()
+	if c.gen == gen {
+		if len(c.m) >= aggCacheSize {
+			clear(c.m) // simple and bounded; entries are cheap to recompute
+		}
+		c.m[key] = aggEntry{total, facets}
+	}
+	c.mu.Unlock()
+	return total, facets, nil
+}
