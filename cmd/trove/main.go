@@ -141,6 +141,8 @@ func (m *Main) exit(err error) int {
 	}
 	var ue *usageError
 	switch {
+	case err == errHelp:
+		return 0 // the command printed its usage
 	case errors.As(err, &ue):
 		fmt.Fprintf(m.Stderr, "trove: %s\n", ue.msg)
 		return 2

@@ -27,7 +27,7 @@ type Config struct {
 	Timeout   time.Duration // for all tool runs on one file together; 0 means DefaultTimeout
 }
 
-// Extractor extracts PDFs with pdfinfo and pdftotext.
+// Extractor extracts PDFs with pdftotext.
 type Extractor struct {
 	cfg Config
 }
@@ -49,7 +49,7 @@ func New(cfg Config) *Extractor {
 func (e *Extractor) Name() string    { return toolPdftotext }
 func (e *Extractor) MIMEs() []string { return []string{extract.MIMEPDF} }
 
-// Extract fills s.Meta() from pdfinfo and streams pdftotext's output into s,
+// Extract fills s.Meta() from pdftotext's XHTML head and streams its text into s,
 // pages separated by '\f' (none after the last page). The Info dictionary's
 // Subject and Keywords are appended to the text, so that they are found by
 // a search.
