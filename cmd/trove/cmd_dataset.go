@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/trove-archive/trove/internal/archive"
 	"github.com/trove-archive/trove/internal/ingest"
@@ -18,7 +19,7 @@ func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
 func cmdDataset(ctx context.Context, m *Main, args []string) error {
 	if len(args) == 0 {
-		return usagef("dataset: want create, list or show")
+		return usagef("dataset: want create, list, show or set")
 	}
 	switch args[0] {
 	case "create":
@@ -27,8 +28,10 @@ func cmdDataset(ctx context.Context, m *Main, args []string) error {
 		return datasetList(ctx, m, args[1:])
 	case "show":
 		return datasetShow(ctx, m, args[1:])
+	case "set":
+		return datasetSet(ctx, m, args[1:])
 	}
-	return usagef("dataset: unknown subcommand %q (want create, list or show)", args[0])
+	return usagef("dataset: unknown subcommand %q (want create, list, show or set)", args[0])
 }
 
 func newFlags(m *Main, name, usage string) *flag.FlagSet {
@@ -111,6 +114,83 @@ func datasetCreate(ctx context.Context, m *Main, args []string) error {
 	return nil
 }
 
+// datasetSet changes a dataset's editable fields: only the flags given.
+func datasetSet(ctx context.Context, m *Main, args []string) error {
+	fs := newFlags(m, "dataset set", "dataset set SLUG [--level L] [--embargo YYYY-MM-DD[THH:MM:SSZ] | --embargo none] [--title T] [--description D] [--source S] [--country CC]...")
+	level := fs.String("level", "", "release level: private, limited or public")
+	embargo := fs.String("embargo", "", "publish automatically at this time (UTC), or none to clear")
+	title := fs.String("title", "", "title")
+	desc := fs.String("description", "", "description")
+	source := fs.String("source", "", "source note")
+	var countries stringList
+	fs.Var(&countries, "country", "replace the countries (repeat, or comma-separated)")
+	pos, a, err := m.operands(fs, args, 1, "exactly one SLUG")
+	if err != nil {
+		return err
+	}
+	ds, err := a.db.Dataset(ctx, archive.Admin(), pos[0])
+	if err != nil {
+		return err
+	}
+	before := ds.Level
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if set["level"] {
+		ds.Level = archive.ReleaseLevel(*level)
+	}
+	if set["title"] {
+		ds.Title = *title
+	}
+	if set["description"] {
+		ds.Description = *desc
+	}
+	if set["source"] {
+		ds.Source = *source
+	}
+	if set["country"] {
+		ds.Countries = countries
+	}
+	if set["embargo"] {
+		switch *embargo {
+		case "none", "":
+			ds.Embargo = time.Time{}
+		default:
+			t, err := parseWhen(*embargo)
+			if err != nil {
+				return err
+			}
+			ds.Embargo = t
+		}
+	}
+	if err := a.db.UpdateDataset(ctx, ds); err != nil {
+		return err
+	}
+	if ds.Level != before {
+		e := &archive.AuditEntry{Time: time.Now().UTC(), User: "cli", Action: archive.AuditLevel, DatasetID: ds.ID,
+			Detail: fmt.Sprintf("%s -> %s", before, ds.Level)}
+		if err := a.db.Record(ctx, e); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(m.Stdout, "updated dataset %s (%s)", ds.Slug, ds.Level)
+	if !ds.Embargo.IsZero() {
+		fmt.Fprintf(m.Stdout, "; public from %s", ds.Embargo.Format(time.RFC3339))
+	}
+	fmt.Fprintln(m.Stdout)
+	return nil
+}
+
+// parseWhen reads a date (midnight UTC) or an RFC 3339 time.
+func parseWhen(s string) (time.Time, error) {
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC(), nil
+	}
+	return time.Time{}, archive.Errorf(archive.EInvalid, "time %q: want YYYY-MM-DD or an RFC 3339 time such as 2027-01-01T09:00:00Z", s)
+}
+
 func datasetList(ctx context.Context, m *Main, args []string) error {
 	fs := newFlags(m, "dataset list", "dataset list [--json]")
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -166,6 +246,9 @@ func datasetShow(ctx context.Context, m *Main, args []string) error {
 	}
 	fmt.Fprintf(m.Stdout, "%s: %s\n", ds.Slug, ds.Title)
 	fmt.Fprintf(m.Stdout, "  level:     %s\n", ds.Level)
+	if !ds.Embargo.IsZero() {
+		fmt.Fprintf(m.Stdout, "  embargo:   public from %s\n", ds.Embargo.Format(time.RFC3339))
+	}
 	if len(ds.Countries) > 0 {
 		fmt.Fprintf(m.Stdout, "  countries: %s\n", strings.Join(ds.Countries, ", "))
 	}
@@ -203,6 +286,7 @@ type datasetOut struct {
 	Failed      int64                `json:"failed"`
 	Types       []archive.FacetCount `json:"types,omitempty"`
 	Failures    []archive.FacetCount `json:"failures_by_reason,omitempty"`
+	Embargo     string               `json:"embargo,omitempty"`
 	Created     string               `json:"created"`
 	Updated     string               `json:"updated"`
 }
@@ -214,5 +298,6 @@ func datasetJSON(ds *archive.Dataset, types, fails []archive.FacetCount) dataset
 	}
 	return datasetOut{ID: ds.ID, Slug: ds.Slug, Title: ds.Title, Description: ds.Description, Countries: cs, Source: ds.Source,
 		Level: ds.Level, Items: ds.Items, Bytes: ds.Bytes, Failed: ds.Failed, Types: types, Failures: fails,
-		Created: ds.Created.Format("2006-01-02T15:04:05Z"), Updated: ds.Updated.Format("2006-01-02T15:04:05Z")}
+		Created: ds.Created.Format("2006-01-02T15:04:05Z"), Updated: ds.Updated.Format("2006-01-02T15:04:05Z"),
+		Embargo: fmtTime(ds.Embargo)}
 }

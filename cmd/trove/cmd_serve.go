@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/trove-archive/trove/internal/api"
 	"github.com/trove-archive/trove/internal/auth"
@@ -56,6 +57,24 @@ func cmdServe(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "trove: serving on %s (Ctrl-C to stop)\n", srv.URL())
+	// Datasets under embargo read as public from its time on; once a
+	// minute the change is also recorded for good, with an audit entry.
+	go func() {
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			if slugs, err := a.db.PublishDue(ctx, time.Now()); err != nil {
+				logger.Error("publish embargoed datasets", "err", err)
+			} else if len(slugs) > 0 {
+				logger.Info("embargo ended: datasets published", "datasets", slugs)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
 	// The context ends on SIGINT or SIGTERM: finish requests in flight,
 	// then return.
 	return srv.Wait(ctx)

@@ -406,3 +406,33 @@ func firstDiff(a, b []string) string {
 	}
 	return fmt.Sprintf("lengths %d and %d", len(a), len(b))
 }
+
+func TestDatasetSetEmbargo(t *testing.T) {
+	data := t.TempDir()
+	mustRun(t, data, "dataset", "create", "emb", "--level", "limited")
+	out := mustRun(t, data, "dataset", "set", "emb", "--embargo", "2031-05-01", "--title", "Embargoed", "--country", "de,fr")
+	if !strings.Contains(out, "public from 2031-05-01T00:00:00Z") {
+		t.Errorf("set: %s", out)
+	}
+	var ds struct {
+		Title     string
+		Level     string
+		Embargo   string
+		Countries []string
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, data, "dataset", "show", "emb", "--json")), &ds); err != nil {
+		t.Fatal(err)
+	}
+	if ds.Title != "Embargoed" || ds.Level != "limited" || ds.Embargo != "2031-05-01T00:00:00Z" || strings.Join(ds.Countries, ",") != "DE,FR" {
+		t.Errorf("show: %+v", ds)
+	}
+	mustRun(t, data, "dataset", "set", "emb", "--embargo", "none", "--level", "public")
+	ds.Embargo, ds.Level = "", ""
+	json.Unmarshal([]byte(mustRun(t, data, "dataset", "show", "emb", "--json")), &ds)
+	if ds.Level != "public" || ds.Embargo != "" {
+		t.Errorf("after clearing: %+v", ds)
+	}
+	if _, err := run(t, data, "dataset", "set", "emb", "--embargo", "soon"); err == nil {
+		t.Error("a bad embargo time was accepted")
+	}
+}

@@ -57,6 +57,20 @@ func Anonymous() Principal { return Principal{} }
 // SeesAll reports whether p reads every dataset whatever its level.
 func (p Principal) SeesAll() bool { return p.Role == RoleAdmin || p.Role == RoleEditor }
 
+// Clock returns the time p's access is judged at.
+func (p Principal) Clock() time.Time {
+	if p.Now.IsZero() {
+		return time.Now()
+	}
+	return p.Now
+}
+
+// Published reports whether d reads as public at time t: its level is
+// public, or its embargo has passed.
+func (d *Dataset) Published(t time.Time) bool {
+	return d.Level == LevelPublic || (!d.Embargo.IsZero() && !d.Embargo.After(t))
+}
+
 // GrantedDatasets lists the limited datasets p holds an unexpired grant for.
 func (p Principal) GrantedDatasets() []int64 {
 	now := p.Now
@@ -78,7 +92,7 @@ func CanRead(p Principal, d *Dataset) bool {
 	switch {
 	case p.SeesAll():
 		return true
-	case d.Level == LevelPublic:
+	case d.Published(p.Clock()):
 		return true
 	case d.Level == LevelLimited && p.Role == RoleJournalist:
 		return slices.Contains(p.GrantedDatasets(), d.ID)

@@ -17,6 +17,9 @@ type Dataset struct {
 	Level       ReleaseLevel
 	Created     time.Time
 	Updated     time.Time
+	// Embargo, when set, publishes the dataset at that time: from then on
+	// it reads as public, whatever its level says.
+	Embargo time.Time
 
 	// Counts, filled by catalog reads.
 	Items  int64 // every item, including members of containers

@@ -286,3 +286,49 @@ func TestSearchCacheFollowsWrites(t *testing.T) {
 		t.Errorf("after a write: %d, want %d", after, before+1)
 	}
 }
+
+// TestEmbargo: a limited dataset under embargo is hidden from the public
+// until its time, then reads as public at once; PublishDue then records the
+// change for good, with an audit entry.
+func TestEmbargo(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	ds := f.datasets[archive.LevelLimited]
+	when := time.Date(2030, 1, 1, 9, 0, 0, 0, time.UTC)
+	ds.Embargo = when
+	if err := f.db.UpdateDataset(ctx, ds); err != nil {
+		t.Fatal(err)
+	}
+	before := archive.Principal{Now: when.Add(-time.Hour)}
+	after := archive.Principal{Now: when.Add(time.Minute)}
+	if _, err := f.db.Item(ctx, before, f.att[archive.LevelLimited]); archive.ErrorCode(err) != archive.ENotFound {
+		t.Errorf("before the embargo: %v, want not_found", err)
+	}
+	if res, _ := f.db.Search(ctx, before, archive.SearchRequest{Query: "harbor"}); res.Total != 2 {
+		t.Errorf("before the embargo: %d hits, want the public dataset's 2", res.Total)
+	}
+	if _, err := f.db.Item(ctx, after, f.att[archive.LevelLimited]); err != nil {
+		t.Errorf("after the embargo: %v", err)
+	}
+	if res, _ := f.db.Search(ctx, after, archive.SearchRequest{Query: "harbor"}); res.Total != 4 {
+		t.Errorf("after the embargo: %d hits, want 4", res.Total)
+	}
+	if !archive.CanRead(after, ds) || archive.CanRead(before, ds) {
+		t.Error("CanRead disagrees with the catalog about the embargo")
+	}
+	if slugs, err := f.db.PublishDue(ctx, when.Add(-time.Hour)); err != nil || len(slugs) != 0 {
+		t.Errorf("PublishDue early: %v %v", slugs, err)
+	}
+	slugs, err := f.db.PublishDue(ctx, when.Add(time.Second))
+	if err != nil || len(slugs) != 1 || slugs[0] != ds.Slug {
+		t.Fatalf("PublishDue: %v %v", slugs, err)
+	}
+	got, err := f.db.Dataset(ctx, archive.Anonymous(), ds.Slug)
+	if err != nil || got.Level != archive.LevelPublic || !got.Embargo.IsZero() {
+		t.Errorf("after PublishDue: %+v %v", got, err)
+	}
+	log, err := f.db.AuditLog(ctx, 10, 0)
+	if err != nil || len(log) == 0 || log[0].Action != archive.AuditLevel || log[0].DatasetID != ds.ID {
+		t.Errorf("audit: %+v %v", log, err)
+	}
+}

@@ -21,9 +21,9 @@ func (d *DB) CreateDataset(ctx context.Context, ds *archive.Dataset) error {
 	}
 	now := time.Now().UTC().Truncate(time.Second)
 	ds.Created, ds.Updated = now, now
-	res, err := d.db.ExecContext(ctx, `INSERT INTO datasets (slug, title, description, countries, source, level, created, updated)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		ds.Slug, ds.Title, ds.Description, strings.Join(ds.Countries, ","), ds.Source, string(ds.Level), now.Unix(), now.Unix())
+	res, err := d.db.ExecContext(ctx, `INSERT INTO datasets (slug, title, description, countries, source, level, created, updated, embargo)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		ds.Slug, ds.Title, ds.Description, strings.Join(ds.Countries, ","), ds.Source, string(ds.Level), now.Unix(), now.Unix(), unixOrNull(ds.Embargo))
 	if isUnique(err) {
 		return archive.Errorf(archive.EConflict, "dataset %q already exists", ds.Slug)
 	} else if err != nil {
@@ -42,8 +42,8 @@ func (d *DB) UpdateDataset(ctx context.Context, ds *archive.Dataset) error {
 		return err
 	}
 	ds.Updated = time.Now().UTC().Truncate(time.Second)
-	res, err := d.db.ExecContext(ctx, `UPDATE datasets SET title = ?, description = ?, countries = ?, source = ?, level = ?, updated = ?
-		WHERE id = ?`, ds.Title, ds.Description, strings.Join(ds.Countries, ","), ds.Source, string(ds.Level), ds.Updated.Unix(), ds.ID)
+	res, err := d.db.ExecContext(ctx, `UPDATE datasets SET title = ?, description = ?, countries = ?, source = ?, level = ?, updated = ?, embargo = ?
+		WHERE id = ?`, ds.Title, ds.Description, strings.Join(ds.Countries, ","), ds.Source, string(ds.Level), ds.Updated.Unix(), unixOrNull(ds.Embargo), ds.ID)
 	if err != nil {
 		return fmt.Errorf("update dataset %s: %w", ds.Slug, err)
 	}
@@ -53,13 +53,14 @@ func (d *DB) UpdateDataset(ctx context.Context, ds *archive.Dataset) error {
 	return nil
 }
 
-const datasetCols = `d.id, d.slug, d.title, d.description, d.countries, d.source, d.level, d.created, d.updated`
+const datasetCols = `d.id, d.slug, d.title, d.description, d.countries, d.source, d.level, d.created, d.updated, d.embargo`
 
 func scanDataset(sc interface{ Scan(...any) error }) (*archive.Dataset, error) {
 	var ds archive.Dataset
 	var countries, level string
 	var created, updated int64
-	if err := sc.Scan(&ds.ID, &ds.Slug, &ds.Title, &ds.Description, &countries, &ds.Source, &level, &created, &updated); err != nil {
+	var embargo sql.NullInt64
+	if err := sc.Scan(&ds.ID, &ds.Slug, &ds.Title, &ds.Description, &countries, &ds.Source, &level, &created, &updated, &embargo); err != nil {
 		return nil, err
 	}
 	if countries != "" {
@@ -67,6 +68,9 @@ func scanDataset(sc interface{ Scan(...any) error }) (*archive.Dataset, error) {
 	}
 	ds.Level = archive.ReleaseLevel(level)
 	ds.Created, ds.Updated = time.Unix(created, 0).UTC(), time.Unix(updated, 0).UTC()
+	if embargo.Valid {
+		ds.Embargo = time.Unix(embargo.Int64, 0).UTC()
+	}
 	return &ds, nil
 }
 
@@ -118,4 +122,42 @@ func (d *DB) FailureCounts(ctx context.Context, p archive.Principal, datasetID i
 		return nil, err
 	}
 	return st.failures, nil
+}
+
+// PublishDue makes public, for good, every dataset whose embargo has passed
+// (they already read as public from that moment), records each change in
+// the audit log, and returns their slugs. trove serve runs it every minute.
+func (d *DB) PublishDue(ctx context.Context, now time.Time) ([]string, error) {
+	rows, err := d.db.QueryContext(ctx, `UPDATE datasets SET level = 'public', embargo = NULL, updated = ?
+		WHERE embargo IS NOT NULL AND embargo <= ? RETURNING id, slug, level`, now.Unix(), now.Unix())
+	if err != nil {
+		return nil, fmt.Errorf("publish due datasets: %w", err)
+	}
+	type pub struct {
+		id   int64
+		slug string
+	}
+	var done []pub
+	for rows.Next() {
+		var p pub
+		var level string
+		if err := rows.Scan(&p.id, &p.slug, &level); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("publish due datasets: %w", err)
+		}
+		done = append(done, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("publish due datasets: %w", err)
+	}
+	var slugs []string
+	for _, p := range done {
+		slugs = append(slugs, p.slug)
+		e := &archive.AuditEntry{Time: now.UTC(), User: "embargo", Action: archive.AuditLevel, DatasetID: p.id, Detail: "public (embargo ended)"}
+		if err := d.Record(ctx, e); err != nil {
+			return slugs, err
+		}
+	}
+	return slugs, nil
 }
