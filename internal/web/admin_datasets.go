@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/trove-archive/trove/internal/archive"
 )
@@ -49,17 +50,37 @@ func (h *Handler) setLevel(w http.ResponseWriter, r *http.Request) {
 		h.renderDatasets(w, r, http.StatusBadRequest, "Choose private, limited or public.")
 		return
 	}
-	if lvl != ds.Level {
-		old := ds.Level
-		ds.Level = lvl
+	var embargo time.Time
+	if v := r.PostFormValue("embargo"); v != "" {
+		t, err := time.Parse("2006-01-02", v)
+		if err != nil {
+			h.renderDatasets(w, r, http.StatusBadRequest, "Give the embargo as a date, YYYY-MM-DD.")
+			return
+		}
+		embargo = t
+	}
+	if lvl != ds.Level || !embargo.Equal(ds.Embargo) {
+		old, oldEmbargo := ds.Level, ds.Embargo
+		ds.Level, ds.Embargo = lvl, embargo
 		if err := h.deps.Catalog.UpdateDataset(ctx, ds); err != nil {
 			h.fail(w, r, err)
 			return
 		}
-		if err := h.record(r, archive.AuditLevel, ds.ID, 0, fmt.Sprintf("%s: %s → %s", ds.Slug, old, lvl)); err != nil {
+		detail := fmt.Sprintf("%s: %s → %s", ds.Slug, old, lvl)
+		if !embargo.Equal(oldEmbargo) {
+			detail += "; embargo " + embargoText(oldEmbargo) + " → " + embargoText(embargo)
+		}
+		if err := h.record(r, archive.AuditLevel, ds.ID, 0, detail); err != nil {
 			h.fail(w, r, err)
 			return
 		}
 	}
 	http.Redirect(w, r, "/admin/datasets", http.StatusSeeOther)
+}
+
+func embargoText(t time.Time) string {
+	if t.IsZero() {
+		return "none"
+	}
+	return t.Format("2006-01-02")
 }

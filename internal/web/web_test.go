@@ -427,6 +427,24 @@ func TestForms(t *testing.T) {
 	if got := e.audit.take(); len(got) != 1 || got[0].Action != archive.AuditLevel || got[0].User != "eddie" {
 		t.Errorf("level change audit: %+v", got)
 	}
+
+	// An embargo: a private dataset made limited, public from a date.
+	if r := e.post(editor, "/admin/datasets/priv-leak/level", url.Values{"level": {"limited"}, "embargo": {"someday"}}); r.status != 400 {
+		t.Errorf("bad embargo: %d", r.status)
+	}
+	if r := e.post(editor, "/admin/datasets/priv-leak/level", url.Values{"level": {"limited"}, "embargo": {"2999-01-01"}}); r.status != 303 {
+		t.Fatalf("set embargo: %d", r.status)
+	}
+	ds, err := e.db.Dataset(ctx, archive.Admin(), "priv-leak")
+	if err != nil || ds.Level != archive.LevelLimited || ds.Embargo.Year() != 2999 {
+		t.Errorf("after the embargo form: %+v %v", ds, err)
+	}
+	if got := e.audit.take(); len(got) != 1 || !strings.Contains(got[0].Detail, "embargo none → 2999-01-01") {
+		t.Errorf("embargo audit: %+v", got)
+	}
+	if r := e.get(editor, "/admin/datasets"); !strings.Contains(r.body, `value="2999-01-01"`) {
+		t.Errorf("the admin page does not show the embargo")
+	}
 }
 
 func TestSecurityOfTemplates(t *testing.T) {
