@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/trove-archive/trove/internal/archive"
@@ -71,11 +72,28 @@ func (s *Store) OpenVerified(ctx context.Context, id archive.BlobID) (*os.File, 
 		f.Close()
 		return nil, fmt.Errorf("store open %s: %w", id, err)
 	}
-	if v, ok := s.verified.Load(id); ok {
-		va := v.(verifiedAt)
-		if time.Since(va.at) < VerifiedTTL && va.size == fi.Size() && va.modTime.Equal(fi.ModTime()) {
-			return f, nil
+	fresh := func() bool {
+		v, ok := s.verified.Load(id)
+		if !ok {
+			return false
 		}
+		va := v.(verifiedAt)
+		return time.Since(va.at) < VerifiedTTL && va.size == fi.Size() && va.modTime.Equal(fi.ModTime())
+	}
+	if fresh() {
+		return f, nil
+	}
+	// One check per blob at a time: readers arriving meanwhile wait for it
+	// rather than each hashing the whole file again.
+	muAny, _ := s.verifying.LoadOrStore(id, &sync.Mutex{})
+	mu := muAny.(*sync.Mutex)
+	mu.Lock()
+	defer func() {
+		s.verifying.Delete(id) // no entry left behind per blob ever served
+		mu.Unlock()
+	}()
+	if fresh() {
+		return f, nil
 	}
 	h := sha256.New()
 	if _, err := io.CopyBuffer(h, ctxReader{ctx, f}, make([]byte, bufSize)); err != nil {

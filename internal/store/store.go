@@ -38,7 +38,8 @@ type Store struct {
 	dir string // absolute
 	tmp string
 
-	verified sync.Map // BlobID -> verifiedAt: complete reads that matched
+	verified  sync.Map // BlobID -> verifiedAt: complete reads that matched
+	verifying sync.Map // BlobID -> *sync.Mutex: one check at a time per blob
 }
 
 var _ archive.BlobStore = (*Store)(nil)
