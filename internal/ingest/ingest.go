@@ -184,7 +184,6 @@ func (ing *Ingester) Run(ctx context.Context, ds *archive.Dataset, paths []strin
 		return nil, fmt.Errorf("ingest: %w", err)
 	}
 	ing.stats.with(func(s *Stats) { s.WriterSeconds = w.Busy().Seconds() })
-	sqlite.DebugOps()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"path"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/trove-archive/trove/internal/archive"
@@ -217,18 +218,15 @@ func cleanMember(name string) string {
 // budget bounds the bytes expanded out of one top-level file, across every
 // level of nesting: a defence against decompression bombs.
 type budget struct {
-	remaining int64 // accessed atomically through the methods
-	mu        chan struct{}
+	mu        sync.Mutex
+	remaining int64
 }
 
-func newBudget(n int64) *budget {
-	b := &budget{remaining: n, mu: make(chan struct{}, 1)}
-	return b
-}
+func newBudget(n int64) *budget { return &budget{remaining: n} }
 
 func (b *budget) take(n int64) bool {
-	b.mu <- struct{}{}
-	defer func() { <-b.mu }()
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	if n > b.remaining {
 		b.remaining = 0
 		return false

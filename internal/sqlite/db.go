@@ -156,16 +156,6 @@ func accessClause(p archive.Principal, alias string) string {
 	return c
 }
 
-// Optimize merges the full-text index segments; run after a large ingest.
-func (d *DB) Optimize(ctx context.Context) error {
-	for _, t := range []string{"fts", "fts_tri"} {
-		if _, err := d.db.ExecContext(ctx, `INSERT INTO `+t+`(`+t+`) VALUES ('optimize')`); err != nil {
-			return fmt.Errorf("sqlite optimize %s: %w", t, err)
-		}
-	}
-	return nil
-}
-
 // rowScanner is *sql.Row and *sql.Rows.
 type rowScanner interface{ Scan(...any) error }
 

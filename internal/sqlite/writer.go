@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -421,10 +420,6 @@ func (w *Writer) loop() {
 			t0 := time.Now()
 			err := tx.apply(o)
 			w.busy += time.Since(t0)
-			if debugOps {
-				opTime[o.kind] += time.Since(t0)
-				opCount[o.kind]++
-			}
 			if err != nil {
 				w.setErr(err)
 				tx.rollback()
@@ -576,15 +571,11 @@ func (t *txn) applyRest(o op) error {
 		return t.exec(`UPDATE items SET complete = 1 WHERE id = ?`, o.blobID)
 	case opFinish:
 		oc := o.outcome
-		t0f := time.Now()
 		if err := t.exec(`UPDATE blobs SET mime = ?, kind = ?, status = ?, failure = ?, meta = ?, chunks = ?, text_bytes = ?,
 			children_expected = ?, children_emitted = ?, children_failed = ?, child_failures = ? WHERE id = ?`,
 			oc.MIME, string(oc.Kind), string(oc.Status), o.failure, o.meta, oc.Chunks, oc.TextBytes,
 			oc.ChildrenExpected, oc.ChildrenEmitted, oc.ChildrenFailed, o.childFailures, oc.BlobID); err != nil {
 			return err
-		}
-		if debugOps {
-			opTime[7] += time.Since(t0f)
 		}
 		f := o.facts
 		return t.exec(`UPDATE items SET kind = ?, date = ?, lang = ?, from_norm = ?, to_norm = ?, subject_norm = ?, domain = ?,
@@ -592,15 +583,4 @@ func (t *txn) applyRest(o op) error {
 			string(f.Kind), unixOrNull(f.Date), f.Lang, f.From, f.To, f.Subject, f.Domain, f.HasAttach, f.Failed, oc.BlobID)
 	}
 	return fmt.Errorf("writer: unknown op %d", o.kind)
-}
-
-var debugOps = os.Getenv("TROVE_DEBUG_WRITER") != ""
-var opTime [8]time.Duration
-var opCount [8]int
-
-// DebugOps prints where the writer spent its time (TROVE_DEBUG_WRITER=1).
-func DebugOps() {
-	if debugOps {
-		fmt.Fprintf(os.Stderr, "writer ops: %v %v\n", opTime, opCount)
-	}
 }
