@@ -1,5 +1,5 @@
 # trove — see README.md. FTS5 is compiled into SQLite only with this tag.
-TAGS    := sqlite_fts5
+TAGS    := sqlite_fts5,nosqlite
 GOFLAGS := -tags=$(TAGS)
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 BIN     := bin/trove

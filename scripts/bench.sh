@@ -24,7 +24,7 @@ if [ ! -f "$corpus/.truth/planted.tsv" ]; then
   "$mk" --out "$corpus" --size "$size" --seed 1 >/dev/null
 fi
 make build >/dev/null
-go build -tags sqlite_fts5 -o "$work/benchsearch" ./scripts/benchsearch
+go build -tags sqlite_fts5,nosqlite -o "$work/benchsearch" ./scripts/benchsearch
 trove=$PWD/bin/trove
 results=$work/results-$size
 rm -rf "$results"; mkdir -p "$results"

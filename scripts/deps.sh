@@ -11,7 +11,7 @@ command -v bzip2 >/dev/null || need+=(bzip2)
 for extra in "$@"; do
   case "$extra" in
     recoll) command -v recollindex >/dev/null || need+=(recoll) ;;
-    *) need+=("$extra") ;;
+    *) dpkg -s "$extra" >/dev/null 2>&1 || need+=("$extra") ;;
   esac
 done
 if [ ${#need[@]} -gt 0 ]; then

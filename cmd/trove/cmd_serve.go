@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
+	"strings"
 	"time"
 
 	"github.com/trove-archive/trove/internal/api"
 	"github.com/trove-archive/trove/internal/auth"
 	"github.com/trove-archive/trove/internal/server"
+	"github.com/trove-archive/trove/internal/torrent"
 	"github.com/trove-archive/trove/internal/web"
 )
 
@@ -19,6 +22,10 @@ func cmdServe(ctx context.Context, m *Main, args []string) error {
 	key := fs.String("tls-key", "", "TLS private key (PEM)")
 	accessLog := fs.Bool("access-log", false, "log each request's method, path, status and duration (never addresses or queries)")
 	secureCookies := fs.Bool("secure-cookies", false, "mark cookies Secure although trove serves plain HTTP (behind a proxy that terminates HTTPS)")
+	base := fs.String("base-url", m.Config.BaseURL, "the archive's public address, for web seeds in torrents (env TROVE_BASE_URL; default http://LISTEN)")
+	seed := fs.Bool("seed", false, "seed public releases over BitTorrent from the store (no second copy)")
+	seedListen := fs.String("seed-listen", ":6881", "BitTorrent listen address with --seed")
+	tracker := fs.Bool("tracker", false, "run a BitTorrent tracker at /announce and list it in torrents")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -46,17 +53,46 @@ func cmdServe(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	srv := server.New(server.Config{Addr: *listen, TLSCert: *cert, TLSKey: *key, AccessLog: *accessLog, Logger: logger},
-		server.Deps{
-			Web:    ui,
-			API:    api.New(api.Deps{Catalog: a.db, Index: a.db, Store: a.store, Audit: a.db, Browse: a.db, Log: logger}),
-			Static: web.Static(),
-			Auth:   authn.Middleware,
-		})
-	if err := srv.Open(nil); err != nil {
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	self := strings.TrimRight(*base, "/")
+	if self == "" {
+		scheme := "http"
+		if tls {
+			scheme = "https"
+		}
+		self = scheme + "://" + ln.Addr().String()
+	}
+	pub := &publisher{m: m, a: a, self: self, trackers: m.Config.Trackers}
+	deps := server.Deps{
+		Web:     ui,
+		API:     api.New(api.Deps{Catalog: a.db, Index: a.db, Store: a.store, Audit: a.db, Browse: a.db, Log: logger}),
+		Static:  web.Static(),
+		Auth:    authn.Middleware,
+		Publish: pub.handler(logger),
+	}
+	if *tracker {
+		// Only this archive's torrents: never an open tracker.
+		deps.Tracker = torrent.NewTracker(torrent.TrackerConfig{Allow: pub.knownInfoHash})
+		pub.trackers = append([]string{self + "/announce"}, pub.trackers...)
+	}
+	srv := server.New(server.Config{Addr: *listen, TLSCert: *cert, TLSKey: *key, AccessLog: *accessLog, Logger: logger}, deps)
+	if err := srv.Open(ln); err != nil {
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "trove: serving on %s (Ctrl-C to stop)\n", srv.URL())
+	if *seed {
+		sd, err := torrent.NewSeeder(torrent.SeederConfig{ListenAddr: *seedListen, Store: a.store, Trackers: pub.trackers, Logger: logger})
+		if err != nil {
+			srv.Close()
+			return err
+		}
+		defer sd.Close()
+		fmt.Fprintf(m.Stdout, "trove: seeding public releases on %s\n", sd.Addr())
+		go pub.seedLoop(ctx, sd, logger)
+	}
 	// Datasets under embargo read as public from its time on; once a
 	// minute the change is also recorded for good, with an audit entry.
 	go func() {

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/trove-archive/trove/internal/archive"
 )
@@ -11,6 +12,13 @@ import (
 // then flags.
 type Config struct {
 	DataDir string // catalog.db and blobs/ live here
+	// BaseURL is the archive's public address (e.g. https://archive.example),
+	// used in torrents (web seeds) and manifests; env TROVE_BASE_URL.
+	// Empty: serve uses its listen address.
+	BaseURL string
+	// Trackers are BitTorrent announce URLs written into torrents; env
+	// TROVE_TRACKERS, comma-separated.
+	Trackers []string
 }
 
 // DefaultConfig returns the defaults with the environment applied.
@@ -18,6 +26,12 @@ func DefaultConfig() Config {
 	c := Config{DataDir: defaultDataDir()}
 	if v := os.Getenv("TROVE_DATA"); v != "" {
 		c.DataDir = v
+	}
+	c.BaseURL = strings.TrimRight(os.Getenv("TROVE_BASE_URL"), "/")
+	for _, t := range strings.Split(os.Getenv("TROVE_TRACKERS"), ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			c.Trackers = append(c.Trackers, t)
+		}
 	}
 	return c
 }

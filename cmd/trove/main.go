@@ -79,7 +79,12 @@ func commands() []command {
 		{"show", "show an item's metadata, parents and children", cmdShow},
 		{"text", "print an item's extracted text", cmdText},
 		{"cat", "write an item's original bytes (verified)", cmdCat},
-		{"serve", "serve the web interface and the API over HTTP", cmdServe},
+		{"serve", "serve the web interface, the API, downloads and torrents over HTTP", cmdServe},
+		{"release", "freeze a dataset into a signed release (manifest, torrent)", cmdRelease},
+		{"releases", "list releases", cmdReleases},
+		{"verify-release", "check a release folder or a mirror's release against the archive key", cmdVerifyRelease},
+		{"mirror", "follow other archives, sync their releases, announce mirrors", cmdMirror},
+		{"key", "print the archive's public signing key", cmdKey},
 		{"user", "add users, set roles and passwords, grant and revoke access", cmdUser},
 		{"token", "create, list and revoke read-only API tokens", cmdToken},
 		{"audit", "list the audit log and verify its hash chain", cmdAudit},
@@ -91,7 +96,7 @@ func commands() []command {
 func (m *Main) usage() {
 	fmt.Fprintf(m.Stderr, "trove: an archive for leaked material\n\nUsage: trove [--data DIR] COMMAND [ARGS]\n\nCommands:\n")
 	for _, c := range commands() {
-		fmt.Fprintf(m.Stderr, "  %-9s %s\n", c.name, c.usage)
+		fmt.Fprintf(m.Stderr, "  %-14s %s\n", c.name, c.usage)
 	}
 	fmt.Fprintf(m.Stderr, "\nGlobal flags:\n  --data DIR   where the catalog and blobs live (env TROVE_DATA; default %s)\n\nRun 'trove COMMAND -h' for a command's flags. Query language: docs/query.md.\n", DefaultConfig().DataDir)
 }

@@ -115,17 +115,53 @@ type claim struct {
 
 // Run ingests paths into the dataset and returns the summary.
 func (ing *Ingester) Run(ctx context.Context, ds *archive.Dataset, paths []string) (*Stats, error) {
+	for _, p := range paths {
+		if _, err := os.Lstat(p); err != nil {
+			return nil, archive.Errorf(archive.EInvalid, "ingest: %s: %v", p, errors.Unwrap(err))
+		}
+	}
+	return ing.run(ctx, ds, func() { ing.count(ctx, paths) }, func() error { return ing.walk(ctx, paths) })
+}
+
+// StoredFile is a top-level file whose bytes are already in the store, such
+// as a file of a release a mirror pulled.
+type StoredFile struct {
+	Path  string // slash-separated path in the dataset
+	Blob  archive.BlobID
+	Size  int64
+	MTime time.Time
+}
+
+// RunStored ingests files already in the store into the dataset, exactly as
+// Run would ingest them from disk (extraction, containers, index); the
+// store's copy is the only copy. Resumable like Run.
+func (ing *Ingester) RunStored(ctx context.Context, ds *archive.Dataset, files []StoredFile) (*Stats, error) {
+	count := func() {
+		var n, b int64
+		for _, f := range files {
+			n, b = n+1, b+f.Size
+		}
+		ing.stats.setTotals(n, b)
+	}
+	walk := func() error {
+		for _, f := range files {
+			t := &task{rel: f.Path, name: path.Base(f.Path), sha: f.Blob, size: f.Size, stored: true, mtime: f.MTime}
+			if err := ing.pushTop(ctx, t); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return ing.run(ctx, ds, count, walk)
+}
+
+func (ing *Ingester) run(ctx context.Context, ds *archive.Dataset, count func(), walk func() error) (*Stats, error) {
 	ing.ds = ds
 	ing.stats = newStats()
 	ing.cond = sync.NewCond(&ing.mu)
 	ing.claims = map[archive.BlobID]*claim{}
 	ing.children, ing.top, ing.active, ing.walkDone = nil, nil, 0, false
 	ing.resume = ds.Items > 0
-	for _, p := range paths {
-		if _, err := os.Lstat(p); err != nil {
-			return nil, archive.Errorf(archive.EInvalid, "ingest: %s: %v", p, errors.Unwrap(err))
-		}
-	}
 	w, err := ing.db.NewWriter(ctx)
 	if err != nil {
 		return nil, err
@@ -134,7 +170,7 @@ func (ing *Ingester) Run(ctx context.Context, ds *archive.Dataset, paths []strin
 	start := time.Now()
 
 	// Count in the background so that progress has totals and an ETA.
-	go ing.count(ctx, paths)
+	go count()
 
 	var wg sync.WaitGroup
 	for range ing.opts.Workers {
@@ -170,7 +206,7 @@ func (ing *Ingester) Run(ctx context.Context, ds *archive.Dataset, paths []strin
 			}
 		}()
 	}
-	walkErr := ing.walk(ctx, paths)
+	walkErr := walk()
 	ing.mu.Lock()
 	ing.walkDone = true
 	ing.cond.Broadcast()
@@ -384,21 +420,34 @@ func (ing *Ingester) process(ctx context.Context, t *task) {
 			t.repair = begun
 		}
 		t.top = &topState{pending: 1}
-		f, err := os.Open(t.src)
-		if err != nil {
-			ing.stats.walkError(t.src, err)
-			return
-		}
-		id, size, err := ing.store.Put(ctx, f)
-		f.Close()
-		if err != nil {
-			if ctx.Err() == nil {
-				ing.stats.walkError(t.src, err)
+		if t.stored {
+			// Already in the store (a release a mirror pulled): check it
+			// is there with the expected size.
+			size, err := ing.store.Stat(ctx, t.sha)
+			if err == nil && size != t.size {
+				err = fmt.Errorf("stored blob %s has %d bytes, want %d", t.sha, size, t.size)
 			}
-			return
+			if err != nil {
+				ing.stats.walkError(t.rel, err)
+				return
+			}
+		} else {
+			f, err := os.Open(t.src)
+			if err != nil {
+				ing.stats.walkError(t.src, err)
+				return
+			}
+			id, size, err := ing.store.Put(ctx, f)
+			f.Close()
+			if err != nil {
+				if ctx.Err() == nil {
+					ing.stats.walkError(t.src, err)
+				}
+				return
+			}
+			t.sha, t.size, t.stored = id, size, true
 		}
-		t.sha, t.size, t.stored = id, size, true
-		t.budget = newBudget(max(ing.opts.MinBudget, ing.opts.Ratio*size))
+		t.budget = newBudget(max(ing.opts.MinBudget, ing.opts.Ratio*t.size))
 	}
 	ing.stats.seen(t.size)
 

@@ -44,6 +44,11 @@ type Deps struct {
 	API http.Handler
 	// Static serves "/static/..." (the full path, prefix included).
 	Static http.Handler
+	// Publish serves releases: "/releases/", "/files/", "/mirrors.json",
+	// "/mirror/" (full paths). Nil: not mounted.
+	Publish http.Handler
+	// Tracker is a BitTorrent tracker mounted at "/announce". Nil: none.
+	Tracker http.Handler
 	// Auth is the authentication middleware that puts the reader's
 	// Principal into the request context (archive.WithPrincipal). Nil:
 	// every request is anonymous.
@@ -86,6 +91,14 @@ func New(cfg Config, deps Deps) *Server {
 	}
 	if deps.Static != nil {
 		mux.Handle("/static/", deps.Static)
+	}
+	if deps.Publish != nil {
+		for _, p := range []string{"/releases/", "/files/", "/mirrors.json", "/mirror/"} {
+			mux.Handle(p, deps.Publish)
+		}
+	}
+	if deps.Tracker != nil {
+		mux.Handle("/announce", deps.Tracker)
 	}
 	var h http.Handler = mux
 	if deps.Auth != nil {
