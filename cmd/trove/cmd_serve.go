@@ -25,6 +25,7 @@ func cmdServe(ctx context.Context, m *Main, args []string) error {
 	base := fs.String("base-url", m.Config.BaseURL, "the archive's public address, for web seeds in torrents (env TROVE_BASE_URL; default http://LISTEN)")
 	seed := fs.Bool("seed", false, "seed public releases over BitTorrent from the store (no second copy)")
 	seedListen := fs.String("seed-listen", ":6881", "BitTorrent listen address with --seed")
+	seedDHT := fs.Bool("seed-dht", true, "with --seed, also announce on the public DHT")
 	tracker := fs.Bool("tracker", false, "run a BitTorrent tracker at /announce and list it in torrents")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -84,7 +85,7 @@ func cmdServe(ctx context.Context, m *Main, args []string) error {
 	}
 	fmt.Fprintf(m.Stdout, "trove: serving on %s (Ctrl-C to stop)\n", srv.URL())
 	if *seed {
-		sd, err := torrent.NewSeeder(torrent.SeederConfig{ListenAddr: *seedListen, Store: a.store, Trackers: pub.trackers, Logger: logger})
+		sd, err := torrent.NewSeeder(torrent.SeederConfig{ListenAddr: *seedListen, Store: a.store, Trackers: pub.trackers, NoDHT: !*seedDHT, Logger: logger})
 		if err != nil {
 			srv.Close()
 			return err

@@ -158,16 +158,23 @@ func TestSeizureDrill(t *testing.T) {
 
 	o := startTrove(t, origin, "serve", "--listen", "127.0.0.1:0")
 
-	// Mirror A pulls everything public.
+	// Mirror A pulls everything public, as a daemon.
 	mustRun(t, mirA, "mirror", "add", o.url, "--pubkey", key)
-	mustRun(t, mirA, "mirror", "sync")
+	startTrove(t, mirA, "mirror", "sync", "--daemon", "--every", "2s")
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(mustRun(t, mirA, "releases"), rel.Name) {
+		if time.Now().After(deadline) {
+			t.Fatal("mirror A's daemon did not pull the release in 60 s")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	a := startTrove(t, mirA, "serve", "--listen", "127.0.0.1:0", "--access-log")
 	mustRun(t, origin, "mirror", "announce", a.url)
 
 	// Mirror B starts from the origin, slowly; the origin dies midway.
 	mustRun(t, mirB, "mirror", "add", o.url, "--pubkey", key)
 	b := startTrove(t, mirB, "mirror", "sync", "--limit-rate", "4M", "--workers", "2")
-	deadline := time.Now().Add(30 * time.Second)
+	deadline = time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) && dirBytes(filepath.Join(mirB, "blobs"))+dirBytes(filepath.Join(mirB, "mirror-partial")) < 4<<20 {
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -212,6 +219,26 @@ func TestSeizureDrill(t *testing.T) {
 		if !strings.Contains(string(idx), rel.Infohash) {
 			t.Errorf("%s index lacks info-hash %s: %s", m.url, rel.Infohash, idx)
 		}
+	}
+	// B reports what it holds and how fresh it is.
+	_, st := httpGet(t, bs.url+"/mirror/status.json")
+	var status struct {
+		Releases []struct {
+			Name     string `json:"name"`
+			Complete bool   `json:"complete"`
+			Origin   string `json:"origin"`
+		} `json:"releases"`
+		Upstreams []struct {
+			URL      string    `json:"url"`
+			LastSync time.Time `json:"last_sync"`
+		} `json:"upstreams"`
+	}
+	if err := json.Unmarshal(st, &status); err != nil {
+		t.Fatalf("status.json: %v\n%s", err, st)
+	}
+	if len(status.Releases) != 1 || status.Releases[0].Name != rel.Name || !status.Releases[0].Complete ||
+		len(status.Upstreams) != 1 || status.Upstreams[0].URL != o.url || status.Upstreams[0].LastSync.IsZero() {
+		t.Errorf("B's status: %s", st)
 	}
 	// B ingested the release: it is searchable there.
 	if r := search(t, mirB, `"harbour surveillance programme"`); r.Total != 20 {

@@ -157,7 +157,6 @@ func (p *publisher) seedLoop(ctx context.Context, sd *torrent.Seeder, logger *sl
 				continue
 			}
 			seeding[r.Name] = true
-			logger.Info("seeding", "release", r.Name, "infohash", r.InfoHash)
 		}
 		select {
 		case <-ctx.Done():

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"sync"
 	"time"
@@ -107,9 +108,29 @@ func (t *Tracker) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r = r.Clone(r.Context())
 		r.URL.RawQuery = q.Encode()
 	}
+	// The library's handler always writes "failure reason" and "tracker
+	// id", empty on success; clients such as aria2c take any failure
+	// reason as a failure. Drop the empty keys.
+	rec := httptest.NewRecorder()
+	t.handler.ServeHTTP(rec, r)
+	body := rec.Body.Bytes()
+	if rec.Code == http.StatusOK {
+		var resp map[string]bencode.Bytes
+		if err := bencode.Unmarshal(body, &resp); err == nil {
+			for _, k := range []string{"failure reason", "tracker id", "warning message"} {
+				if v, ok := resp[k]; ok && string(v) == "0:" {
+					delete(resp, k)
+				}
+			}
+			if b, err := bencode.Marshal(resp); err == nil {
+				body = b
+			}
+		}
+	}
 	w.Header().Set("Content-Type", "text/plain")
 	w.Header().Set("Cache-Control", "no-store")
-	t.handler.ServeHTTP(w, r)
+	w.WriteHeader(rec.Code)
+	w.Write(body)
 }
 
 // Peers returns how many seeders and leechers the tracker knows for a

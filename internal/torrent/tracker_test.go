@@ -43,6 +43,15 @@ func announce(t *testing.T, base string, ih [20]byte, port int, left int64, even
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("announce: %s: %s", resp.Status, body)
 	}
+	// A reply with a "failure reason" key, even empty, is a failure to
+	// clients such as aria2c.
+	var raw map[string]bencode.Bytes
+	if err := bencode.Unmarshal(body, &raw); err != nil {
+		t.Fatalf("announce reply %q: %v", body, err)
+	}
+	if _, ok := raw["failure reason"]; ok && !strings.Contains(string(body), "unknown torrent") {
+		t.Errorf("successful announce carries a failure reason: %q", body)
+	}
 	var r httpTracker.HttpResponse
 	if err := bencode.Unmarshal(body, &r); err != nil {
 		t.Fatalf("announce reply %q: %v", body, err)
