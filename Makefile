@@ -4,7 +4,7 @@ GOFLAGS := -tags=$(TAGS)
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 BIN     := bin/trove
 
-.PHONY: build test test-short lint bench bench-serve run fuzz clean
+.PHONY: build test test-short lint bench bench-serve bench-release run fuzz clean
 
 build:
 	go build $(GOFLAGS) -trimpath -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/trove
@@ -34,6 +34,10 @@ bench: build
 # Load test of trove serve with wrk, and downloads against nginx.
 bench-serve: build
 	bash scripts/bench-serve.sh
+
+# Mirror sync against curl, seeder against transmission-cli, release time.
+bench-release: build
+	bash scripts/bench-release.sh
 
 run: build
 	bash scripts/run.sh

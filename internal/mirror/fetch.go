@@ -208,19 +208,12 @@ func (r *syncRun) download(ctx context.Context, rs *relState, sc *src, f release
 
 // put stores a complete, verified partial file and removes it.
 func (r *syncRun) put(ctx context.Context, file *os.File, f release.ManifestFile, part string) error {
-	if _, err := file.Seek(0, io.SeekStart); err != nil {
-		return &localError{fmt.Errorf("partial: %w", err)}
-	}
-	id, n, err := r.s.opts.Store.Put(ctx, file)
-	if err != nil {
-		return &localError{err}
-	}
+	// The bytes were hashed as they were written: the partial file
+	// becomes the blob by a rename, not a second copy.
 	_ = file.Close()
-	_ = os.Remove(part)
-	if id != f.Blob() || n != f.Size {
-		// The partial changed under us: the store holds whatever it
-		// read under that content's own hash, which is harmless.
-		return &localError{fmt.Errorf("partial %s changed while being stored", part)}
+	if err := r.s.opts.Store.Adopt(ctx, part, f.Blob()); err != nil {
+		_ = os.Remove(part)
+		return &localError{err}
 	}
 	return nil
 }

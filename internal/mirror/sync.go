@@ -98,6 +98,10 @@ type ReleaseReport struct {
 	Bytes      int64    `json:"bytes"`                 // file bytes received for this release
 	Err        string   `json:"error,omitempty"`       // why the release is refused or incomplete
 	BadSources []string `json:"bad_sources,omitempty"` // sources that served a bad signature or bytes that do not match the manifest
+	// FetchDuration is the time spent getting the files; AddDuration the
+	// time the catalog took to take the release in (ingest, torrent).
+	FetchDuration time.Duration `json:"fetch_ns,omitempty"`
+	AddDuration   time.Duration `json:"add_ns,omitempty"`
 }
 
 // Syncer pulls releases from sources into the local store.
@@ -334,11 +338,17 @@ func (r *syncRun) release(ctx context.Context, name string, l *listing) (rr Rele
 		rr.Status = StatusUpToDate
 		return rr
 	}
-	if err := r.files(ctx, p.Manifest, rs, &rr); err != nil {
+	fetchStart := time.Now()
+	err = r.files(ctx, p.Manifest, rs, &rr)
+	rr.FetchDuration = time.Since(fetchStart)
+	if err != nil {
 		rr.Err = err.Error()
 		return rr
 	}
-	if err := r.cat.AddRelease(ctx, p); err != nil {
+	addStart := time.Now()
+	err = r.cat.AddRelease(ctx, p)
+	rr.AddDuration = time.Since(addStart)
+	if err != nil {
 		rr.Err = "catalog: " + err.Error()
 		return rr
 	}

@@ -122,6 +122,70 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (archive.BlobID, int64, er
 	return id, n, nil
 }
 
+// Adopt moves the complete file at path into the store as blob id, without
+// copying it: the caller has already checked that the bytes hash to id (a
+// mirror hashes what it downloads as it writes it). The file is fsynced
+// and renamed into place; when id is already stored, path is just removed.
+// A file on another file system is stored through Put instead, which
+// hashes it again and fails if the bytes are not id.
+func (s *Store) Adopt(ctx context.Context, path string, id archive.BlobID) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("store adopt: %w", err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("store adopt %s: %w", id, err)
+	}
+	fi, err := f.Stat()
+	if err == nil && !fi.Mode().IsRegular() {
+		err = errors.New("not a regular file")
+	}
+	if err == nil {
+		err = f.Chmod(blobPerm)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("store adopt %s: %w", id, err)
+	}
+	final := s.Path(id)
+	if cur, err := os.Lstat(final); err == nil && cur.Mode().IsRegular() && cur.Size() == fi.Size() {
+		return os.Remove(path)
+	}
+	shard := filepath.Dir(final)
+	if err := s.mkShard(shard); err != nil {
+		return fmt.Errorf("store adopt %s: %w", id, err)
+	}
+	if err := os.Rename(path, final); err != nil {
+		var le *os.LinkError
+		if !errors.As(err, &le) || !errors.Is(le.Err, syscall.EXDEV) {
+			return fmt.Errorf("store adopt %s: %w", id, err)
+		}
+		// Another file system: copy through Put, which checks the hash.
+		src, err := os.Open(path)
+		if err != nil {
+			return fmt.Errorf("store adopt %s: %w", id, err)
+		}
+		got, _, err := s.Put(ctx, src)
+		src.Close()
+		if err != nil {
+			return err
+		}
+		if got != id {
+			return fmt.Errorf("store adopt %s: %w: the file holds %s", id, archive.ErrCorrupt, got)
+		}
+		return os.Remove(path)
+	}
+	if err := syncDir(shard); err != nil {
+		return fmt.Errorf("store adopt %s: %w", id, err)
+	}
+	return nil
+}
+
 // mkShard creates the two levels of shard folders above a blob if they are
 // missing, fsyncing each parent so the new entries survive a crash.
 func (s *Store) mkShard(shard string) error {

@@ -400,3 +400,55 @@ func TestOpenVerified(t *testing.T) {
 		t.Errorf("missing: %v, want not_found", err)
 	}
 }
+
+func TestAdopt(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := store.Open(filepath.Join(dir, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := bytes.Repeat([]byte("adopted bytes "), 1000)
+	id := archive.Hash(body)
+	part := filepath.Join(dir, "part")
+	if err := os.WriteFile(part, body, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Adopt(ctx, part, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(part); !os.IsNotExist(err) {
+		t.Errorf("the adopted file is still there: %v", err)
+	}
+	rc, err := s.Open(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil || !bytes.Equal(got, body) {
+		t.Fatalf("read back %d bytes, %v", len(got), err)
+	}
+	// Already stored: the second copy is dropped.
+	os.WriteFile(part, body, 0o600)
+	if err := s.Adopt(ctx, part, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(part); !os.IsNotExist(err) {
+		t.Errorf("the duplicate file is still there: %v", err)
+	}
+	// A caller that lied about the hash gets a blob that never reads as
+	// good: the reader still checks.
+	other := []byte("not what the id says")
+	os.WriteFile(part, other, 0o600)
+	lie := archive.Hash([]byte("something else"))
+	if err := s.Adopt(ctx, part, lie); err != nil {
+		t.Fatal(err)
+	}
+	rc, _ = s.Open(ctx, lie)
+	_, err = io.ReadAll(rc)
+	rc.Close()
+	if !errors.Is(err, archive.ErrCorrupt) {
+		t.Errorf("reading a mislabelled adopted blob: %v, want ErrCorrupt", err)
+	}
+}
