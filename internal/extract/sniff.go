@@ -133,6 +133,11 @@ var magics = []magic{
 	{"\x1A\x45\xDF\xA3", MIMEWebM},
 }
 
+// sniffers are more recognisers, consulted after the binary magic numbers
+// and before text; a file of this package that adds formats registers its
+// own with registerSniffer from an init function.
+var sniffers []func(head []byte, ext string) string
+
 // sniff returns the MIME type of head; ext is the lower-case declared
 // extension.
 func sniff(head []byte, ext string) string {
@@ -141,6 +146,11 @@ func sniff(head []byte, ext string) string {
 	}
 	if m := sniffBinary(head, ext); m != "" {
 		return m
+	}
+	for _, f := range sniffers {
+		if m := f(head, ext); m != "" {
+			return m
+		}
 	}
 	if bytes.Contains(head[:min(len(head), 1024)], []byte("%PDF-")) {
 		// A PDF after some junk (a BOM, a mail gateway's banner), unless

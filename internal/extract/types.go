@@ -76,5 +76,20 @@ func KindOf(mime string) archive.Kind {
 	if k, ok := kindOf[mime]; ok {
 		return k
 	}
+	if k, ok := kindOfMore[mime]; ok {
+		return k
+	}
 	return archive.KindOther
+}
+
+// kindOfMore maps the MIME types added by registered sniffers to their kind.
+var kindOfMore = map[string]archive.Kind{}
+
+// registerSniffer adds a recogniser (returning "" when it does not know
+// the bytes) and the kinds of the MIME types it returns. Call it from init.
+func registerSniffer(f func(head []byte, ext string) string, kinds map[string]archive.Kind) {
+	sniffers = append(sniffers, f)
+	for m, k := range kinds {
+		kindOfMore[m] = k
+	}
 }
