@@ -116,8 +116,9 @@ func datasetCreate(ctx context.Context, m *Main, args []string) error {
 
 // datasetSet changes a dataset's editable fields: only the flags given.
 func datasetSet(ctx context.Context, m *Main, args []string) error {
-	fs := newFlags(m, "dataset set", "dataset set SLUG [--level L] [--embargo YYYY-MM-DD[THH:MM:SSZ] | --embargo none] [--title T] [--description D] [--source S] [--country CC]...")
+	fs := newFlags(m, "dataset set", "dataset set SLUG [--level L] [--embargo YYYY-MM-DD[THH:MM:SSZ] | --embargo none] [--title T] [--description D] [--source S] [--country CC]... [--ocr-lang eng,deu | --ocr-lang auto]")
 	level := fs.String("level", "", "release level: private, limited or public")
+	ocrLang := fs.String("ocr-lang", "", "tesseract languages for OCR, comma-separated (auto: English plus the countries' languages)")
 	embargo := fs.String("embargo", "", "publish automatically at this time (UTC), or none to clear")
 	title := fs.String("title", "", "title")
 	desc := fs.String("description", "", "description")
@@ -149,6 +150,16 @@ func datasetSet(ctx context.Context, m *Main, args []string) error {
 	}
 	if set["country"] {
 		ds.Countries = countries
+	}
+	if set["ocr-lang"] {
+		ds.OCRLangs = nil
+		if *ocrLang != "auto" {
+			for _, l := range strings.Split(*ocrLang, ",") {
+				if l = strings.TrimSpace(l); l != "" {
+					ds.OCRLangs = append(ds.OCRLangs, l)
+				}
+			}
+		}
 	}
 	if set["embargo"] {
 		switch *embargo {

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -62,13 +61,9 @@ func mirrorAdd(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	key := *pubKey
-	if *pubFile != "" {
-		b, err := os.ReadFile(*pubFile)
-		if err != nil {
-			return err
-		}
-		key = string(b)
+	key, err := keyFlags(*pubKey, *pubFile)
+	if err != nil {
+		return err
 	}
 	if key == "" {
 		b, err := fetchSmall(ctx, base+"/releases/archive.pub")

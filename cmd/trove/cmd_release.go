@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/trove-archive/trove/internal/archive"
+	"github.com/trove-archive/trove/internal/ingest"
 	"github.com/trove-archive/trove/internal/mirror"
 	"github.com/trove-archive/trove/internal/release"
 	"github.com/trove-archive/trove/internal/torrent"
@@ -150,13 +151,9 @@ func cmdVerifyRelease(ctx context.Context, m *Main, args []string) error {
 	if len(pos) != 1 {
 		return usagef("verify-release: want one FOLDER or URL")
 	}
-	key := *pubKey
-	if *pubFile != "" {
-		b, err := os.ReadFile(*pubFile)
-		if err != nil {
-			return err
-		}
-		key = string(b)
+	key, err := keyFlags(*pubKey, *pubFile)
+	if err != nil {
+		return err
 	}
 	if key == "" {
 		// The key this archive vouches for: its own, or its upstream's.
@@ -224,15 +221,16 @@ func splitReleaseURL(s string) (string, string, error) {
 	return strings.TrimRight(u.String(), "/"), name, nil
 }
 
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
+func humanBytes(n int64) string { return ingest.HumanBytes(n) }
+
+// keyFlags reads --pubkey or --pubkey-file: the key text, or "".
+func keyFlags(pubKey, pubFile string) (string, error) {
+	if pubFile == "" {
+		return pubKey, nil
 	}
-	div, exp := int64(unit), 0
-	for x := n / unit; x >= unit; x /= unit {
-		div *= unit
-		exp++
+	b, err := os.ReadFile(pubFile)
+	if err != nil {
+		return "", err
 	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+	return string(b), nil
 }

@@ -20,6 +20,9 @@ type Dataset struct {
 	// Embargo, when set, publishes the dataset at that time: from then on
 	// it reads as public, whatever its level says.
 	Embargo time.Time
+	// OCRLangs are the tesseract languages OCR reads this dataset in
+	// (e.g. "eng", "deu"); empty: English plus its countries' languages.
+	OCRLangs []string
 
 	// Counts, filled by catalog reads.
 	Items  int64 // every item, including members of containers

@@ -92,6 +92,9 @@ type task struct {
 	budget   *budget
 	top      *topState // the top-level file this task belongs to
 	repair   bool      // re-extract containers: an earlier run was cut off inside this file
+	// reextract, when set, replaces the extraction of a stored blob
+	// (Reextract) instead of ingesting a file.
+	reextract *sqlite.DatasetBlob
 }
 
 // topState tracks one top-level file's subtree: when its last task ends,
@@ -153,6 +156,61 @@ func (ing *Ingester) RunStored(ctx context.Context, ds *archive.Dataset, files [
 		return nil
 	}
 	return ing.run(ctx, ds, count, walk)
+}
+
+// Reextract extracts again, with this Ingester's extractors, the blobs of
+// the dataset's items whose kind is in kinds and that want accepts (for
+// example images and PDFs not yet read by OCR), replacing their text,
+// metadata and failure record. Blobs that hold containers are left alone.
+// Interrupted, it is run again: a blob whose new extraction was not
+// recorded keeps its old metadata and is picked again.
+func (ing *Ingester) Reextract(ctx context.Context, ds *archive.Dataset, kinds []archive.Kind, want func(*sqlite.DatasetBlob) bool) (*Stats, error) {
+	blobs, err := ing.db.DatasetBlobs(ctx, ds.ID, kinds)
+	if err != nil {
+		return nil, err
+	}
+	var todo []*sqlite.DatasetBlob
+	for _, b := range blobs {
+		if b.ChildrenEmitted == 0 && (want == nil || want(b)) {
+			todo = append(todo, b)
+		}
+	}
+	count := func() {
+		var n, sz int64
+		for _, b := range todo {
+			n, sz = n+1, sz+b.Size
+		}
+		ing.stats.setTotals(n, sz)
+	}
+	walk := func() error {
+		for _, b := range todo {
+			t := &task{rel: b.Name, name: b.Name, sha: b.SHA, size: b.Size, stored: true, reextract: b}
+			if err := ing.pushTop(ctx, t); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return ing.run(ctx, ds, count, walk)
+}
+
+// reextractOne replaces the extraction of one stored blob.
+func (ing *Ingester) reextractOne(ctx context.Context, t *task) {
+	b := t.reextract
+	ing.stats.seenTop(b.Size)
+	ing.stats.seen(b.Size)
+	c := &claim{ready: make(chan struct{}), blobID: b.ID, typ: extract.Type{MIME: b.MIME, Kind: b.Kind}, first: b.ItemID}
+	close(c.ready)
+	t.budget = newBudget(max(ing.opts.MinBudget, ing.opts.Ratio*t.size))
+	ing.w.ResetBlob(b.ID)
+	ing.stats.fresh()
+	out := ing.extract(ctx, t, c, ing.store.Path(b.SHA))
+	if ctx.Err() != nil {
+		// Cut off: the blob's metadata is unchanged, so the next run
+		// picks it again.
+		return
+	}
+	ing.w.FinishBlob(out)
 }
 
 func (ing *Ingester) run(ctx context.Context, ds *archive.Dataset, count func(), walk func() error) (*Stats, error) {
@@ -405,6 +463,10 @@ func (ing *Ingester) worker(ctx context.Context) {
 
 // process ingests one task: store, claim, record, extract.
 func (ing *Ingester) process(ctx context.Context, t *task) {
+	if t.reextract != nil {
+		ing.reextractOne(ctx, t)
+		return
+	}
 	if t.parentID == 0 {
 		ing.stats.seenTop(t.size)
 		if ing.resume {

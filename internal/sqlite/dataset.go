@@ -21,9 +21,9 @@ func (d *DB) CreateDataset(ctx context.Context, ds *archive.Dataset) error {
 	}
 	now := time.Now().UTC().Truncate(time.Second)
 	ds.Created, ds.Updated = now, now
-	res, err := d.db.ExecContext(ctx, `INSERT INTO datasets (slug, title, description, countries, source, level, created, updated, embargo)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		ds.Slug, ds.Title, ds.Description, strings.Join(ds.Countries, ","), ds.Source, string(ds.Level), now.Unix(), now.Unix(), unixOrNull(ds.Embargo))
+	res, err := d.db.ExecContext(ctx, `INSERT INTO datasets (slug, title, description, countries, source, level, created, updated, embargo, ocr_langs)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		ds.Slug, ds.Title, ds.Description, strings.Join(ds.Countries, ","), ds.Source, string(ds.Level), now.Unix(), now.Unix(), unixOrNull(ds.Embargo), strings.Join(ds.OCRLangs, ","))
 	if isUnique(err) {
 		return archive.Errorf(archive.EConflict, "dataset %q already exists", ds.Slug)
 	} else if err != nil {
@@ -42,8 +42,8 @@ func (d *DB) UpdateDataset(ctx context.Context, ds *archive.Dataset) error {
 		return err
 	}
 	ds.Updated = time.Now().UTC().Truncate(time.Second)
-	res, err := d.db.ExecContext(ctx, `UPDATE datasets SET title = ?, description = ?, countries = ?, source = ?, level = ?, updated = ?, embargo = ?
-		WHERE id = ?`, ds.Title, ds.Description, strings.Join(ds.Countries, ","), ds.Source, string(ds.Level), ds.Updated.Unix(), unixOrNull(ds.Embargo), ds.ID)
+	res, err := d.db.ExecContext(ctx, `UPDATE datasets SET title = ?, description = ?, countries = ?, source = ?, level = ?, updated = ?, embargo = ?, ocr_langs = ?
+		WHERE id = ?`, ds.Title, ds.Description, strings.Join(ds.Countries, ","), ds.Source, string(ds.Level), ds.Updated.Unix(), unixOrNull(ds.Embargo), strings.Join(ds.OCRLangs, ","), ds.ID)
 	if err != nil {
 		return fmt.Errorf("update dataset %s: %w", ds.Slug, err)
 	}
@@ -53,14 +53,15 @@ func (d *DB) UpdateDataset(ctx context.Context, ds *archive.Dataset) error {
 	return nil
 }
 
-const datasetCols = `d.id, d.slug, d.title, d.description, d.countries, d.source, d.level, d.created, d.updated, d.embargo`
+const datasetCols = `d.id, d.slug, d.title, d.description, d.countries, d.source, d.level, d.created, d.updated, d.embargo, d.ocr_langs`
 
 func scanDataset(sc interface{ Scan(...any) error }) (*archive.Dataset, error) {
 	var ds archive.Dataset
 	var countries, level string
 	var created, updated int64
 	var embargo sql.NullInt64
-	if err := sc.Scan(&ds.ID, &ds.Slug, &ds.Title, &ds.Description, &countries, &ds.Source, &level, &created, &updated, &embargo); err != nil {
+	var ocrLangs string
+	if err := sc.Scan(&ds.ID, &ds.Slug, &ds.Title, &ds.Description, &countries, &ds.Source, &level, &created, &updated, &embargo, &ocrLangs); err != nil {
 		return nil, err
 	}
 	if countries != "" {
@@ -68,6 +69,9 @@ func scanDataset(sc interface{ Scan(...any) error }) (*archive.Dataset, error) {
 	}
 	ds.Level = archive.ReleaseLevel(level)
 	ds.Created, ds.Updated = time.Unix(created, 0).UTC(), time.Unix(updated, 0).UTC()
+	if ocrLangs != "" {
+		ds.OCRLangs = strings.Split(ocrLangs, ",")
+	}
 	if embargo.Valid {
 		ds.Embargo = time.Unix(embargo.Int64, 0).UTC()
 	}

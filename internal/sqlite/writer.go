@@ -58,6 +58,44 @@ func (d *DB) BlobBySHA(ctx context.Context, id archive.BlobID) (*BlobRecord, err
 	return &b, nil
 }
 
+// DatasetBlob is a blob of a dataset with one item that holds it.
+type DatasetBlob struct {
+	BlobRecord
+	ItemID int64
+	Name   string
+}
+
+// DatasetBlobs lists the distinct blobs of a dataset's items whose kind is
+// one of kinds, each with its first item.
+func (d *DB) DatasetBlobs(ctx context.Context, datasetID int64, kinds []archive.Kind) ([]*DatasetBlob, error) {
+	marks := strings.TrimSuffix(strings.Repeat("?,", len(kinds)), ",")
+	args := []any{datasetID}
+	for _, k := range kinds {
+		args = append(args, string(k))
+	}
+	return queryAll(ctx, d.db, "dataset blobs", func(sc rowScanner) (*DatasetBlob, error) {
+		var b DatasetBlob
+		var meta sql.NullString
+		var sha []byte
+		var status, kind string
+		if err := sc.Scan(&b.ID, &sha, &b.Size, &b.MIME, &kind, &status, &meta, &b.ChildrenEmitted, &b.ItemID, &b.Name); err != nil {
+			return nil, err
+		}
+		copy(b.SHA[:], sha)
+		b.Kind, b.Status = archive.Kind(kind), archive.Status(status)
+		b.Failed = b.Status == archive.StatusFailed
+		if meta.Valid && meta.String != "" {
+			if err := json.Unmarshal([]byte(meta.String), &b.Meta); err != nil {
+				return nil, fmt.Errorf("blob %d meta: %w", b.ID, err)
+			}
+		}
+		return &b, nil
+	}, `SELECT b.id, b.sha256, b.size, b.mime, b.kind, b.status, b.meta, b.children_emitted, i.id, i.name
+		FROM blobs b JOIN (SELECT blob_id, min(id) AS id FROM items WHERE dataset_id = ? GROUP BY blob_id) f ON f.blob_id = b.id
+		JOIN items i ON i.id = f.id
+		WHERE b.kind IN (`+marks+`) ORDER BY b.id`, args...)
+}
+
 // ExistingItem returns the id of the item at (dataset, path, blob), or 0.
 func (d *DB) ExistingItem(ctx context.Context, datasetID int64, path string, blobID int64) (int64, error) {
 	var id int64
