@@ -130,7 +130,7 @@ var magics = []magic{
 	{"II+\x00", MIMETIFF}, // BigTIFF
 	{"fLaC", MIMEFLAC},
 	{"OggS\x00", MIMEOgg},
-	{"\x1A\x45\xDF\xA3", MIMEWebM},
+	// EBML (WebM and Matroska): sniffMedia reads the DocType.
 }
 
 // sniffers are more recognisers, consulted after the binary magic numbers
@@ -196,6 +196,9 @@ func sniffBinary(head []byte, ext string) string {
 		return MIMETar
 	}
 	if m := isoMedia(head); m != "" {
+		if sub := isoSubtype(head); sub != "" {
+			return sub // QuickTime, M4A, 3GPP (sniff_media.go)
+		}
 		return m
 	}
 	if isMP3Frames(head) {

@@ -316,7 +316,7 @@ func TestSniff(t *testing.T) {
 		{"flac", []byte("fLaC\x00\x00\x00\x22"), "a", extract.MIMEFLAC},
 		{"ogg", []byte("OggS\x00\x02\x00\x00"), "a", extract.MIMEOgg},
 		{"mp4", []byte("\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00"), "a", extract.MIMEMP4},
-		{"mov", []byte("\x00\x00\x00\x14ftypqt  \x00\x00\x00\x00"), "a", extract.MIMEMP4},
+		{"mov", []byte("\x00\x00\x00\x14ftypqt  \x00\x00\x00\x00"), "a", extract.MIMEQuickTime},
 		{"heic is no video", []byte("\x00\x00\x00\x18ftypheic\x00\x00\x00\x00"), "a", extract.MIMEOctet},
 		{"webm", []byte("\x1A\x45\xDF\xA3\x9F\x42\x86\x81\x01"), "a", extract.MIMEWebM},
 		{"rtf", []byte(`{\rtf1\ansi\deff0 {\fonttbl}Hello}`), "a.txt", extract.MIMERTF},

@@ -132,6 +132,11 @@ func openCFB(r io.ReaderAt, size int64) (*cfbFile, error) {
 	if int64(len(fatSects)) > int64(f.nsect)+1 {
 		return nil, cfbErr("%d FAT sectors in a file of %d sectors", len(fatSects), f.nsect)
 	}
+	// Entries past the last sector of the file can name nothing: read no
+	// more FAT sectors than it takes to cover the file.
+	if need := (int64(f.nsect) + perSect - 1) / perSect; int64(len(fatSects)) > need {
+		fatSects = fatSects[:need]
+	}
 	f.fat = make([]uint32, 0, int64(len(fatSects))*perSect)
 	for _, s := range fatSects {
 		if err := f.readSector(s, buf); err != nil {
