@@ -8,6 +8,12 @@ command -v make >/dev/null || need+=(make)
 command -v git >/dev/null || need+=(git)
 command -v pdftotext >/dev/null || need+=(poppler-utils)
 command -v bzip2 >/dev/null || need+=(bzip2)
+# The extraction tools (trove doctor lists what each one is for) and the
+# sandbox they run in.
+for pkg in tesseract-ocr tesseract-ocr-eng tesseract-ocr-deu antiword catdoc libwpd-tools pst-utils \
+  ffmpeg mdbtools sqlite3 bubblewrap minisign; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
 for extra in "$@"; do
   case "$extra" in
     recoll) command -v recollindex >/dev/null || need+=(recoll) ;;

@@ -3,7 +3,7 @@
 # (race detector on). CI runs exactly this (see .ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source scripts/deps.sh chromium minisign aria2 transmission-cli
+source scripts/deps.sh chromium aria2 transmission-cli
 export PATH=$PATH:/usr/local/go/bin
 echo "== lint"
 make lint

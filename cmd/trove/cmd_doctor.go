@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/trove-archive/trove/internal/extract"
+	"github.com/trove-archive/trove/internal/extract/tool"
 )
 
 // toolReport is one external tool as `trove doctor` sees it.
@@ -27,10 +28,9 @@ func cmdDoctor(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	var reports []toolReport
-	for _, st := range pdfExtractor().Check(ctx) {
+	for _, st := range toolStatus(ctx) {
 		r := toolReport{Name: st.Name, Path: st.Path, Version: st.Version, OK: st.Err == nil,
-			Formats: []string{"pdf"}, Install: "apt-get install poppler-utils"}
-		r.Degraded = "PDF files are stored but neither their text nor their metadata is searchable (each recorded as tool_missing)"
+			Formats: st.Formats, Degraded: st.Degraded, Install: st.Install}
 		if st.Err != nil {
 			r.Error = st.Err.Error()
 		}
@@ -42,7 +42,7 @@ func cmdDoctor(ctx context.Context, m *Main, args []string) error {
 			missing++
 		}
 	}
-	reg, err := registry(m)
+	reg, err := registry(m, extractOptions{})
 	if err != nil {
 		return err
 	}
@@ -51,15 +51,25 @@ func cmdDoctor(ctx context.Context, m *Main, args []string) error {
 		builtin = append(builtin, e.Name())
 	}
 	if *asJSON {
-		return writeJSON(m.Stdout, map[string]any{"tools": reports, "extractors": builtin, "ok": missing == 0})
+		return writeJSON(m.Stdout, map[string]any{"tools": reports, "extractors": builtin, "sandbox": tool.Sandbox(), "ok": missing == 0})
 	}
 	for _, r := range reports {
 		if r.OK {
-			fmt.Fprintf(m.Stdout, "ok       %-10s %-8s %s\n", r.Name, r.Version, r.Path)
+			fmt.Fprintf(m.Stdout, "ok       %-12s %-8s %s\n", r.Name, r.Version, r.Path)
 		} else {
-			fmt.Fprintf(m.Stdout, "MISSING  %-10s without it: %s\n         install: %s\n", r.Name, r.Degraded, r.Install)
+			fmt.Fprintf(m.Stdout, "MISSING  %-12s %s\n         without it: %s\n         install: %s\n", r.Name, r.Error, r.Degraded, r.Install)
 		}
 	}
+	sandbox := "external tools run with time, memory and output limits"
+	switch tool.Sandbox() {
+	case tool.IsolationBwrap:
+		sandbox += ", no network and a private read-only view of the system (bubblewrap)"
+	case tool.IsolationUnshare:
+		sandbox += " and no network; install bubblewrap for a private file-system view"
+	default:
+		sandbox += " only: install bubblewrap (apt-get install bubblewrap) to isolate them"
+	}
+	fmt.Fprintf(m.Stdout, "sandbox: %s\n", sandbox)
 	fmt.Fprintf(m.Stdout, "built in: %s\n", strings.Join(builtin, ", "))
 	if missing > 0 {
 		return fmt.Errorf("doctor: %d external tool(s) missing: %w", missing, extract.ErrToolMissing)

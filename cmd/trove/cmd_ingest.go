@@ -10,6 +10,7 @@ import (
 
 	"github.com/trove-archive/trove/internal/archive"
 	"github.com/trove-archive/trove/internal/ingest"
+	"github.com/trove-archive/trove/internal/sqlite"
 )
 
 func cmdIngest(ctx context.Context, m *Main, args []string) error {
@@ -19,6 +20,8 @@ func cmdIngest(ctx context.Context, m *Main, args []string) error {
 	quiet := fs.Bool("quiet", false, "no progress output")
 	passFile := fs.String("passwords", "", "file with one password per line, tried on encrypted archives and PDFs")
 	maxDepth := fs.Int("max-depth", 16, "nesting limit for archives within archives")
+	noOCR := fs.Bool("no-ocr", false, "do not OCR images and scanned PDF pages (add it later with: trove ocr DATASET)")
+	ocrLang := fs.String("ocr-lang", "", "tesseract languages, comma-separated (default: the dataset's setting, else English plus its countries' languages)")
 	timeout := fs.Duration("timeout", 10*time.Minute, "time limit for extracting one file")
 	var exclude stringList
 	fs.Var(&exclude, "exclude", "skip files and folders whose name matches this glob (repeatable), e.g. --exclude .truth")
@@ -53,7 +56,7 @@ func cmdIngest(ctx context.Context, m *Main, args []string) error {
 			opts.Progress = ingest.NewLog(m.Stderr, 5*time.Second)
 		}
 	}
-	reg, err := registry(m)
+	reg, err := registry(m, extractOptions{OCR: !*noOCR, Langs: ocrLanguages(ds, splitList(*ocrLang))})
 	if err != nil {
 		return err
 	}
@@ -120,4 +123,62 @@ func isTerminal(w any) bool {
 	}
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// splitList splits a comma-separated flag value, dropping empty parts.
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// cmdOCR adds OCR to a dataset ingested without it (or in other
+// languages): images and PDFs not yet read by OCR are extracted again.
+func cmdOCR(ctx context.Context, m *Main, args []string) error {
+	fs := newFlags(m, "ocr", "ocr DATASET [--ocr-lang eng,deu] [--again] [--json]")
+	ocrLang := fs.String("ocr-lang", "", "tesseract languages, comma-separated (default: the dataset's setting, else English plus its countries' languages)")
+	again := fs.Bool("again", false, "also read again what OCR already read (e.g. in other languages)")
+	asJSON := fs.Bool("json", false, "print the summary as JSON")
+	quiet := fs.Bool("quiet", false, "no progress output")
+	pos, a, err := m.operands(fs, args, 1, "exactly one DATASET")
+	if err != nil {
+		return err
+	}
+	ds, err := a.db.Dataset(ctx, archive.Admin(), pos[0])
+	if err != nil {
+		return err
+	}
+	reg, err := registry(m, extractOptions{OCR: true, Langs: ocrLanguages(ds, splitList(*ocrLang))})
+	if err != nil {
+		return err
+	}
+	opts := ingest.Options{}
+	if !*quiet {
+		if isTerminal(m.Stderr) {
+			opts.Progress = ingest.Bar{W: m.Stderr}
+		} else {
+			opts.Progress = ingest.NewLog(m.Stderr, 5*time.Second)
+		}
+	}
+	want := func(b *sqlite.DatasetBlob) bool {
+		if *again {
+			return true
+		}
+		_, done := b.Meta.Extra["ocr"]
+		_, pages := b.Meta.Extra["ocr_pages"]
+		return !done && !pages
+	}
+	s, err := ingest.New(a.db, a.store, reg, opts).Reextract(ctx, ds, []archive.Kind{archive.KindImage, archive.KindPDF}, want)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(m.Stdout, s)
+	}
+	printSummary(m, ds.Slug, s)
+	return nil
 }

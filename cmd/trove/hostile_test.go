@@ -72,7 +72,7 @@ func TestHostileLeak(t *testing.T) {
 	escape := filepath.Join(root, "escaped.txt")
 	write(t, leak, "traversal.zip", zipOf(t, map[string][]byte{
 		"../../../../../../" + strings.TrimPrefix(escape, "/"): []byte("I got out"),
-		escape:        []byte("absolute path member"),
+		escape:         []byte("absolute path member"),
 		"ok/inner.txt": []byte("an honest member about the harbour"),
 	}))
 	var tb bytes.Buffer

@@ -75,6 +75,7 @@ func commands() []command {
 	return []command{
 		{"dataset", "create, list and show datasets", cmdDataset},
 		{"ingest", "ingest files, folders, archives and mailboxes into a dataset", cmdIngest},
+		{"ocr", "add OCR to a dataset ingested with --no-ocr (or in other languages)", cmdOCR},
 		{"search", "search the archive", cmdSearch},
 		{"show", "show an item's metadata, parents and children", cmdShow},
 		{"text", "print an item's extracted text", cmdText},

@@ -199,7 +199,7 @@ func (c *mirrorCatalog) AddRelease(ctx context.Context, p *mirror.Pulled) error 
 	for i, f := range m.Files {
 		files[i] = ingest.StoredFile{Path: f.Path, Blob: f.Blob(), Size: f.Size, MTime: m.Created}
 	}
-	reg, err := registry(c.m)
+	reg, err := registry(c.m, extractOptions{OCR: true, Langs: ocrLanguages(ds, nil)})
 	if err != nil {
 		return err
 	}

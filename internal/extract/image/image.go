@@ -18,40 +18,67 @@ import (
 
 	"github.com/trove-archive/trove/internal/archive"
 	"github.com/trove-archive/trove/internal/extract"
+	"github.com/trove-archive/trove/internal/extract/ocr"
 )
 
-// Extractor handles JPEG, PNG, GIF and TIFF images.
-type Extractor struct{}
+// Config says how images are read. The zero value reads metadata only.
+type Config struct {
+	// OCR, when set, reads the text in the image too.
+	OCR *ocr.Engine
+}
 
-var _ extract.Extractor = Extractor{}
+// Extractor handles JPEG, PNG, GIF, TIFF, BMP and WebP images.
+type Extractor struct {
+	cfg Config
+}
 
-// New returns the image metadata extractor.
-func New() Extractor { return Extractor{} }
+var _ extract.Extractor = (*Extractor)(nil)
 
-func (Extractor) Name() string { return "image" }
-func (Extractor) MIMEs() []string {
-	return []string{extract.MIMEJPEG, extract.MIMEPNG, extract.MIMEGIF, extract.MIMETIFF}
+// New returns the image extractor; New() (or a zero Config) reads
+// metadata only. At most one Config is used.
+func New(cfg ...Config) *Extractor {
+	e := &Extractor{}
+	if len(cfg) > 0 {
+		e.cfg = cfg[0]
+	}
+	return e
+}
+
+func (*Extractor) Name() string { return "image" }
+func (*Extractor) MIMEs() []string {
+	return []string{extract.MIMEJPEG, extract.MIMEPNG, extract.MIMEGIF, extract.MIMETIFF, extract.MIMEBMP, extract.MIMEWebP}
 }
 
 // maxMeta bounds how much of a file is read for metadata.
 const maxMeta = 16 << 20
 
-func (Extractor) Extract(ctx context.Context, in extract.Input, s extract.Sink) error {
+// minOCRSide is the smallest width and height worth reading by OCR:
+// smaller images (icons, spacers, tracking pixels) hold no text.
+const minOCRSide = 8
+
+// Extract writes the image's metadata (EXIF, PNG text chunks, dimensions)
+// and, with OCR configured, the text read in it after a blank line; then
+// Meta.Extra["ocr"] names the engine ("tesseract 5.3.0 eng+deu").
+//
+// An OCR failure (tool missing, timeout, image tesseract rejects) is
+// returned after the metadata has been written, wrapping the sentinel
+// that says why: the ingest keeps the metadata and records the failure,
+// and a later OCR pass (Ingester.Reextract) finds the image by it.
+func (e *Extractor) Extract(ctx context.Context, in extract.Input, s extract.Sink) error {
 	f, err := os.Open(in.Path)
 	if err != nil {
 		return fmt.Errorf("image open: %w", err)
 	}
 	defer f.Close()
-	if cfg, _, err := image.DecodeConfig(f); err == nil {
-		setExtra(s.Meta(), "width", strconv.Itoa(cfg.Width))
-		setExtra(s.Meta(), "height", strconv.Itoa(cfg.Height))
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return fmt.Errorf("image seek: %w", err)
-	}
 	head, err := io.ReadAll(io.LimitReader(f, maxMeta))
 	if err != nil {
 		return fmt.Errorf("image read: %w", err)
+	}
+	m := s.Meta()
+	w, h := dimensions(head)
+	if w > 0 && h > 0 {
+		setExtra(m, "width", strconv.Itoa(w))
+		setExtra(m, "height", strconv.Itoa(h))
 	}
 	var tags *Tags
 	var texts []string
@@ -62,8 +89,9 @@ func (Extractor) Extract(ctx context.Context, in extract.Input, s extract.Sink) 
 		tags = ParseTIFF(head)
 	case extract.MIMEPNG:
 		tags, texts = parsePNG(head)
+	case extract.MIMEWebP:
+		tags = parseWebP(head)
 	}
-	m := s.Meta()
 	var b strings.Builder
 	if tags != nil {
 		tags.apply(m)
@@ -76,8 +104,95 @@ func (Extractor) Extract(ctx context.Context, in extract.Input, s extract.Sink) 
 		b.WriteString(t)
 		b.WriteByte('\n')
 	}
-	_, err = io.WriteString(s, b.String())
-	return err
+	if _, err = io.WriteString(s, b.String()); err != nil {
+		return err
+	}
+	if e.cfg.OCR == nil || (w > 0 && h > 0 && (w < minOCRSide || h < minOCRSide)) {
+		return nil
+	}
+	pw := &prefixWriter{w: s}
+	if b.Len() > 0 {
+		pw.prefix = []byte("\n")
+	}
+	if _, err := e.cfg.OCR.Image(ctx, in.Path, pw); err != nil {
+		return fmt.Errorf("image ocr: %w", err)
+	}
+	setExtra(m, "ocr", e.cfg.OCR.Describe())
+	return nil
+}
+
+// prefixWriter writes prefix before the first bytes, if any come.
+type prefixWriter struct {
+	w      io.Writer
+	prefix []byte
+}
+
+func (p *prefixWriter) Write(b []byte) (int, error) {
+	if len(b) > 0 && len(p.prefix) > 0 {
+		if _, err := p.w.Write(p.prefix); err != nil {
+			return 0, err
+		}
+		p.prefix = nil
+	}
+	return p.w.Write(b)
+}
+
+// dimensions reads the width and height from an image's header: Go's
+// decoders for JPEG, PNG and GIF, the headers of BMP and WebP here.
+func dimensions(b []byte) (int, int) {
+	if cfg, _, err := image.DecodeConfig(bytes.NewReader(b)); err == nil {
+		return cfg.Width, cfg.Height
+	}
+	switch {
+	case len(b) >= 26 && b[0] == 'B' && b[1] == 'M':
+		// BITMAPCOREHEADER (12 bytes) has 16-bit sizes; the later ones 32-bit, height negative when top-down
+		if binary.LittleEndian.Uint32(b[14:]) == 12 {
+			return int(binary.LittleEndian.Uint16(b[18:])), int(binary.LittleEndian.Uint16(b[20:]))
+		}
+		w, h := int32(binary.LittleEndian.Uint32(b[18:])), int32(binary.LittleEndian.Uint32(b[22:]))
+		if h < 0 && h != -1<<31 {
+			h = -h
+		}
+		return int(max(w, 0)), int(max(h, 0))
+	case len(b) >= 30 && string(b[:4]) == "RIFF" && string(b[8:12]) == "WEBP":
+		c := b[12:]
+		switch string(c[:4]) {
+		case "VP8 ": // lossy: frame tag (3), start code (3), then 14-bit sizes
+			if len(c) >= 8+10 {
+				return int(binary.LittleEndian.Uint16(c[14:]) & 0x3fff), int(binary.LittleEndian.Uint16(c[16:]) & 0x3fff)
+			}
+		case "VP8L": // lossless: signature byte, then 14-bit sizes minus one
+			if len(c) >= 8+5 {
+				v := binary.LittleEndian.Uint32(c[9:])
+				return int(v&0x3fff) + 1, int(v>>14&0x3fff) + 1
+			}
+		case "VP8X": // extended: flags (4), then 24-bit canvas sizes minus one
+			if len(c) >= 8+10 {
+				u24 := func(p []byte) int { return int(p[0]) | int(p[1])<<8 | int(p[2])<<16 }
+				return u24(c[12:]) + 1, u24(c[15:]) + 1
+			}
+		}
+	}
+	return 0, 0
+}
+
+// parseWebP finds the EXIF chunk of an extended WebP file and parses it.
+func parseWebP(b []byte) *Tags {
+	if len(b) < 12 || string(b[:4]) != "RIFF" || string(b[8:12]) != "WEBP" {
+		return nil
+	}
+	for i := 12; i+8 <= len(b); {
+		n := int(binary.LittleEndian.Uint32(b[i+4:]))
+		if n < 0 || i+8+n > len(b) || i+8+n < i {
+			return nil
+		}
+		if string(b[i:i+4]) == "EXIF" {
+			data := b[i+8 : i+8+n]
+			return ParseTIFF(bytes.TrimPrefix(data, []byte("Exif\x00\x00")))
+		}
+		i += 8 + n + n%2
+	}
+	return nil
 }
 
 func setExtra(m *archive.Meta, k, v string) {

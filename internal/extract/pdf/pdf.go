@@ -1,30 +1,39 @@
 package pdf
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/trove-archive/trove/internal/extract"
+	"github.com/trove-archive/trove/internal/extract/ocr"
 )
 
-// DefaultTimeout bounds the work on one file when Config.Timeout is zero.
+// DefaultTimeout bounds the text extraction of one file when Config.Timeout
+// is zero.
 const DefaultTimeout = 5 * time.Minute
 
 const (
 	toolPdftotext = "pdftotext"
 )
 
-// Config says where the poppler tools are and how long one file may take.
-// Zero values select the defaults.
+// Config says where the poppler tools are, how long one file may take and
+// whether pages without text are read by OCR. Zero values select the
+// defaults.
 type Config struct {
-	Pdftotext string        // path of pdftotext; "" looks it up on PATH
-	Timeout   time.Duration // for all tool runs on one file together; 0 means DefaultTimeout
+	Pdftotext string // path of pdftotext; "" looks it up on PATH
+	// Timeout bounds the pdftotext runs on one file together; 0 means
+	// DefaultTimeout. OCR is bounded by its engine's time limit per page
+	// and by the caller's context.
+	Timeout time.Duration
+	// OCR, when set, reads the pages that have (almost) no text layer
+	// (fewer than MinPageText non-space characters): scans.
+	OCR *ocr.Engine
 }
 
 // Extractor extracts PDFs with pdftotext.
@@ -54,20 +63,28 @@ func (e *Extractor) MIMEs() []string { return []string{extract.MIMEPDF} }
 // Subject and Keywords are appended to the text, so that they are found by
 // a search.
 //
+// With OCR configured, the text of pages without a text layer is read by
+// OCR and put in their place; m.Extra["ocr_pages"] lists them ("1-3,7")
+// and m.Extra["ocr"] names the engine. An OCR failure is returned after
+// all the text and metadata have been written, wrapping the sentinel that
+// says why (extract.ErrToolMissing, extract.ErrTimeout, ...).
+//
 // Errors wrap extract.ErrEncrypted (no password opened the file),
 // extract.ErrTimeout, extract.ErrToolMissing, or are an *extract.ToolError
 // wrapping extract.ErrCorrupt when a tool rejects the file.
 func (e *Extractor) Extract(ctx context.Context, in extract.Input, s extract.Sink) error {
-	ctx, cancel := context.WithTimeoutCause(ctx, e.cfg.Timeout,
+	textCtx, cancel := context.WithTimeoutCause(ctx, e.cfg.Timeout,
 		fmt.Errorf("%w (limit %v)", extract.ErrTimeout, e.cfg.Timeout))
 	defer cancel()
 
-	path := in.Path
-	if strings.HasPrefix(path, "-") {
-		path = "./" + path // never let a file name pass for an option
+	// An absolute path never passes for an option, and is the same inside
+	// the sandbox.
+	path, err := filepath.Abs(in.Path)
+	if err != nil {
+		return fmt.Errorf("pdf: %w", err)
 	}
 	m := s.Meta()
-	if f, err := os.Open(in.Path); err == nil {
+	if f, err := os.Open(path); err == nil {
 		if st, err := f.Stat(); err == nil {
 			m.Encrypted = hasEncryptDict(f, st.Size())
 		}
@@ -78,18 +95,46 @@ func (e *Extractor) Extract(ctx context.Context, in extract.Input, s extract.Sin
 	// the empty password itself, then each given one as user and owner
 	// password.
 	try := func(pw []string) error {
-		mw := &metaWriter{w: &pageWriter{w: s}}
+		pages := &pageWriter{w: s}
+		var out io.Writer = pages
+		var scan *scanWriter
+		if e.cfg.OCR != nil {
+			scan = &scanWriter{w: pages}
+			defer scan.close()
+			out = scan
+		}
+		mw := &metaWriter{w: out}
 		args := append([]string{"-htmlmeta", "-enc", "UTF-8"}, pw...)
 		args = append(args, path, "-")
-		if err := e.run(ctx, toolPdftotext, e.cfg.Pdftotext, args, mw); err != nil {
+		if err := e.run(textCtx, args, mw, path); err != nil {
 			return err
 		}
 		if err := mw.finish(m); err != nil {
 			return fmt.Errorf("pdf write text: %w", err)
 		}
-		return writeTrailer(s, m.Subject, m.Keywords)
+		var ocrErr error
+		if scan != nil {
+			if err := scan.flush(); err != nil {
+				return fmt.Errorf("pdf write text: %w", err)
+			}
+			var opw ocr.Password
+			if len(pw) == 2 && pw[0] == "-upw" {
+				opw.User = pw[1]
+			} else if len(pw) == 2 {
+				opw.Owner = pw[1]
+			}
+			ocrErr = e.ocrPages(ctx, path, opw, scan, m)
+			var werr *writeError
+			if errors.As(ocrErr, &werr) {
+				return ocrErr
+			}
+		}
+		if err := writeTrailer(s, m.Subject, m.Keywords); err != nil {
+			return err
+		}
+		return ocrErr
 	}
-	err := try(nil)
+	err = try(nil)
 	if !errors.Is(err, errPassword) {
 		return err
 	}
@@ -160,20 +205,3 @@ func (p *pageWriter) Write(b []byte) (int, error) {
 	}
 	return len(b), nil
 }
-
-// headBuffer keeps the first max bytes written to it and drops the rest
-// without failing the writer.
-type headBuffer struct {
-	buf bytes.Buffer
-	max int
-}
-
-func (h *headBuffer) Write(p []byte) (int, error) {
-	if room := h.max - h.buf.Len(); room > 0 {
-		h.buf.Write(p[:min(room, len(p))])
-	}
-	return len(p), nil
-}
-
-func (h *headBuffer) Bytes() []byte { return h.buf.Bytes() }
-func (h *headBuffer) Reset()        { h.buf.Reset() }

@@ -350,8 +350,18 @@ const fakeHTML = `cat <<'EOF'
 EOF
 printf 'one &lt;b&gt; &amp; more\fpage two\f</pre>\n</body>\n</html>\n'`
 
+// placeholder writes a file for a fake tool to be given (tools run in a
+// sandbox that shows them only the file they read, which must exist).
+func placeholder(t *testing.T) string {
+	return writeFile(t, "x.pdf", []byte("%PDF-1.4\n"), 0o644)
+}
+
 func TestFakeTools(t *testing.T) {
 	text := script(t, "pdftotext", fakeHTML)
+	t.Chdir(t.TempDir())
+	if err := os.WriteFile("-looks-like-an-option.pdf", []byte("%PDF-1.4\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	s, err := run(t, pdf.Config{Pdftotext: text}, "-looks-like-an-option.pdf")
 	if err != nil {
 		t.Fatal(err)
@@ -378,7 +388,7 @@ func TestTimeout(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			start := time.Now()
-			_, err := run(t, cfg, "x.pdf")
+			_, err := run(t, cfg, placeholder(t))
 			if !errors.Is(err, extract.ErrTimeout) {
 				t.Errorf("err = %v, want ErrTimeout", err)
 			}
@@ -393,7 +403,7 @@ func TestContextCanceled(t *testing.T) {
 	sleepy := script(t, "sleepy", "sleep 30")
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(100*time.Millisecond, cancel)
-	err := pdf.New(pdf.Config{Pdftotext: sleepy}).Extract(ctx, extract.Input{Path: "x.pdf"}, &sink{})
+	err := pdf.New(pdf.Config{Pdftotext: sleepy}).Extract(ctx, extract.Input{Path: placeholder(t)}, &sink{})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want context.Canceled", err)
 	}
@@ -403,7 +413,7 @@ func TestSinkFull(t *testing.T) {
 	endless := script(t, "pdftotext", "printf '<head></head><body>\\n<pre>\\n'; yes 'a line of text'")
 	s := &sink{limit: 1 << 20}
 	start := time.Now()
-	err := pdf.New(pdf.Config{Pdftotext: endless}).Extract(context.Background(), extract.Input{Path: "x.pdf"}, s)
+	err := pdf.New(pdf.Config{Pdftotext: endless}).Extract(context.Background(), extract.Input{Path: placeholder(t)}, s)
 	if !errors.Is(err, errFull) {
 		t.Errorf("err = %v, want the sink's error", err)
 	}
