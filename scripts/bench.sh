@@ -2,6 +2,7 @@
 # make bench: ingest a generated leak corpus with trove and with Recoll in the
 # same run, then measure recall of the planted needles and search latency.
 #   BENCH_SIZE=small|medium (default small)  BENCH_RUNS=3  BENCH_RECOLL=1|0
+#   BENCH_NOOCR=1|0: also time an ingest with --no-ocr in each run (default 1)
 # Figures are medians of BENCH_RUNS runs; the report goes to
 # bench-results/<size>-<date>.json and a summary to stdout.
 set -euo pipefail
@@ -9,6 +10,7 @@ cd "$(dirname "$0")/.."
 size=${BENCH_SIZE:-small}
 runs=${BENCH_RUNS:-3}
 recoll=${BENCH_RECOLL:-1}
+noocr=${BENCH_NOOCR:-1}
 extra=(python3)
 [ "$recoll" = 1 ] && extra+=(recoll)
 source scripts/deps.sh "${extra[@]}"
@@ -35,6 +37,14 @@ for i in $(seq 1 "$runs"); do
   echo "== trove ingest, run $i"
   /usr/bin/time -f '%e %U %S %M' -o "$results/trove.$i.time" \
     $trove --data "$data" ingest --quiet --json --exclude .truth bench "$corpus" > "$results/trove.$i.json"
+  if [ "$noocr" = 1 ]; then
+    nd=$work/data-$size-noocr; rm -rf "$nd"
+    $trove --data "$nd" dataset create bench --level public >/dev/null
+    echo "== trove ingest --no-ocr, run $i"
+    /usr/bin/time -f '%e %U %S %M' -o "$results/trove-noocr.$i.time" \
+      $trove --data "$nd" ingest --quiet --json --no-ocr --exclude .truth bench "$corpus" > /dev/null
+    rm -rf "$nd"
+  fi
   if [ "$recoll" = 1 ]; then
     conf=$work/recoll-$size
     rm -rf "$conf"; mkdir -p "$conf"
@@ -54,4 +64,16 @@ if [ "$recoll" = 1 ]; then
     if recollq -c "$conf" -b "\"$needle\"" 2>/dev/null | grep -qF "file://$corpus/$file"; then echo "$id	$kind	1"; else echo "$id	$kind	0"; fi
   done > "$results/recoll-recall.tsv"
 fi
-python3 scripts/benchreport.py "$results" "$size" "$runs" | tee "bench-results/$size-$(date +%Y%m%d-%H%M).txt"
+out=bench-results/$size-$(date +%Y%m%d-%H%M).txt
+python3 scripts/benchreport.py "$results" "$size" "$runs" | tee "$out"
+if [ "$noocr" = 1 ]; then
+  python3 - "$results" "$runs" <<'PY' | tee -a "$out"
+import statistics, sys
+d, n = sys.argv[1], int(sys.argv[2])
+w = [float(open(f"{d}/trove.{i}.time").read().split()[0]) for i in range(1, n + 1)]
+wo = [float(open(f"{d}/trove-noocr.{i}.time").read().split()[0]) for i in range(1, n + 1)]
+print(f"ingest wall time with OCR: median {statistics.median(w):.1f} s ({' '.join(map(str, w))}); "
+      f"without OCR (--no-ocr): median {statistics.median(wo):.1f} s ({' '.join(map(str, wo))}); "
+      f"OCR costs {statistics.median(w) / statistics.median(wo):.2f}x")
+PY
+fi

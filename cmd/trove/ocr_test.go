@@ -64,3 +64,27 @@ func TestOCREndToEnd(t *testing.T) {
 		t.Errorf("scan.pdf does not record its OCR page:\n%s", show)
 	}
 }
+
+// TestLanguageDetection: items whose files do not say their language get
+// one from their text, for the lang: filter and the facet.
+func TestLanguageDetection(t *testing.T) {
+	root := t.TempDir()
+	leak := filepath.Join(root, "leak")
+	write(t, leak, "en.txt", []byte(strings.Repeat("The committee met on Tuesday to discuss the police budget and the surveillance programme. ", 5)))
+	write(t, leak, "de.txt", []byte(strings.Repeat("Die Polizei hat am Dienstag die Wohnung durchsucht, weil die Ermittler neue Hinweise hatten. ", 5)))
+	data := filepath.Join(root, "data")
+	mustRun(t, data, "dataset", "create", "langs")
+	mustRun(t, data, "ingest", "--quiet", "langs", leak)
+	r := search(t, data, "lang:de")
+	if r.Total != 1 || len(r.Hits) != 1 || !strings.HasSuffix(r.Hits[0].Path, "de.txt") {
+		t.Errorf("lang:de = %+v", r)
+	}
+	r = search(t, data, "--facets", "lang:en OR lang:de")
+	got := map[string]int64{}
+	for _, f := range r.Facets["lang"] {
+		got[f.Value] = f.Count
+	}
+	if got["en"] != 1 || got["de"] != 1 {
+		t.Errorf("lang facet = %v", r.Facets["lang"])
+	}
+}

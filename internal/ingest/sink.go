@@ -129,6 +129,9 @@ func (s *sink) finish() int {
 	if s.paged {
 		page = 1
 	}
+	if s.meta.Language == "" {
+		s.meta.Language = detectLang(s.chunk0)
+	}
 	s.ing.w.AddChunk(s.blobID, 0, page, metaText(s.t.name, &s.meta), validUTF8(s.chunk0))
 	return s.seq
 }
