@@ -10,7 +10,7 @@ command -v pdftotext >/dev/null || need+=(poppler-utils)
 command -v bzip2 >/dev/null || need+=(bzip2)
 # The extraction tools (trove doctor lists what each one is for) and the
 # sandbox they run in.
-for pkg in tesseract-ocr tesseract-ocr-eng tesseract-ocr-deu antiword catdoc libwpd-tools pst-utils \
+for pkg in tesseract-ocr tesseract-ocr-eng tesseract-ocr-deu antiword catdoc libwpd-tools libwps-tools pst-utils \
   ffmpeg mdbtools sqlite3 bubblewrap minisign; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done

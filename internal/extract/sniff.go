@@ -582,7 +582,7 @@ func zipFileKind(r io.ReaderAt, size int64) string {
 // oleByExt breaks the tie when the directory cannot be read.
 var oleByExt = map[string]string{
 	"doc": MIMEDOC, "dot": MIMEDOC, "xls": MIMEXLS, "xlt": MIMEXLS, "xla": MIMEXLS,
-	"ppt": MIMEPPT, "pps": MIMEPPT, "pot": MIMEPPT, "msg": MIMEMSG,
+	"ppt": MIMEPPT, "pps": MIMEPPT, "pot": MIMEPPT, "msg": MIMEMSG, "wps": MIMEWorks,
 }
 
 // encryptedByExt maps the extensions of OOXML formats, whose encrypted
@@ -757,6 +757,8 @@ func oleKind(r io.ReaderAt, size int64, ext string) (m string, ok bool) {
 		return MIMEPPT, true
 	case has(eq("Workbook", "Book", "WORKBOOK", "BOOK")):
 		return MIMEXLS, true
+	case has(eq("CONTENTS")) && (has(eq("SPELLING")) || has(eq("MatOST")) || ext == "wps"):
+		return MIMEWorks, true // Microsoft Works word processor
 	}
 	return MIMEOLE, true
 }

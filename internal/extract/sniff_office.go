@@ -9,6 +9,7 @@ import (
 // More document types: WordPerfect, iCalendar, vCard.
 const (
 	MIMEWordPerfect = "application/vnd.wordperfect"
+	MIMEWorks       = "application/vnd.ms-works" // Works word processor, an OLE compound file
 	MIMECalendar    = "text/calendar"
 	MIMEVCard       = "text/vcard"
 )
@@ -16,10 +17,12 @@ const (
 func init() {
 	registerSniffer(sniffOffice, map[string]archive.Kind{
 		MIMEWordPerfect: archive.KindWord,
+		MIMEWorks:       archive.KindWord,
 		MIMECalendar:    archive.KindText,
 		MIMEVCard:       archive.KindText,
 	})
 	extFamily["wpd"] = []string{MIMEWordPerfect}
+	extFamily["wps"] = []string{MIMEWorks}
 	extFamily["wp"] = []string{MIMEWordPerfect}
 	extFamily["wp5"] = []string{MIMEWordPerfect}
 	extFamily["wp6"] = []string{MIMEWordPerfect}

@@ -24,7 +24,7 @@ const (
 // Config names the programs and bounds their runs. Zero values select the
 // defaults; a program path "" means the tool's name looked up in PATH.
 type Config struct {
-	Catdoc, Antiword, XLS2CSV, Catppt, WPD2Text string
+	Catdoc, Antiword, XLS2CSV, Catppt, WPD2Text, WPS2Text string
 
 	Timeout   time.Duration // per tool run
 	MemLimit  int64         // address space of a tool run; 0: tool.DefaultMemLimit
@@ -52,13 +52,15 @@ const (
 	toolXLS2CSV  = "xls2csv"
 	toolCatppt   = "catppt"
 	toolWPD2Text = "wpd2text"
+	toolWPS2Text = "wps2text"
 )
 
 // New returns the extractors for Word 97–2003 (.doc), Excel 97–2003
-// (.xls), PowerPoint 97–2003 (.ppt) and WordPerfect (.wpd).
+// (.xls), PowerPoint 97–2003 (.ppt), WordPerfect (.wpd) and Microsoft
+// Works (.wps).
 func New(cfg Config) []extract.Extractor {
 	cfg = cfg.withDefaults()
-	return []extract.Extractor{&Word{cfg}, &Excel{cfg}, &PowerPoint{cfg}, &WordPerfect{cfg}}
+	return []extract.Extractor{&Word{cfg}, &Excel{cfg}, &PowerPoint{cfg}, &WordPerfect{cfg}, &Works{cfg}}
 }
 
 // Check reports the external tools these extractors run, for trove doctor.
@@ -85,6 +87,9 @@ func CheckConfig(ctx context.Context, cfg Config) []tool.Status {
 		tool.Check(ctx, tool.Status{Name: toolWPD2Text, Formats: []string{"wpd", "wp", "wp5", "wp6"},
 			Degraded: "WordPerfect documents are not indexed",
 			Install:  "apt-get install libwpd-tools"}, cfg.WPD2Text, "--version"),
+		tool.Check(ctx, tool.Status{Name: toolWPS2Text, Formats: []string{"wps"},
+			Degraded: "Microsoft Works documents are not indexed",
+			Install:  "apt-get install libwps-tools"}, cfg.WPS2Text, "--version"),
 	}
 }
 

@@ -214,3 +214,19 @@ func TestCheck(t *testing.T) {
 		}
 	}
 }
+
+func TestWorks(t *testing.T) {
+	path := corpusFile(t, "tika/word/testWORKS.wps")
+	typ, err := extract.SniffFile(path, "renamed.bin")
+	if err != nil || typ.MIME != extract.MIMEWorks {
+		t.Fatalf("sniffed %v %v, want %s", typ, err, extract.MIMEWorks)
+	}
+	needTool(t, "wps2text")
+	s, err := run(t, legacy.Config{}, path, extract.MIMEWorks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(s.String(), "This is an example document made with Microsoft Works Word Processor") {
+		t.Errorf("text %q", s.String())
+	}
+}
