@@ -100,6 +100,13 @@ func (e *Extractor) Extract(ctx context.Context, in extract.Input, s extract.Sin
 			b.WriteByte('\n')
 		}
 	}
+	if x := ParseXMP(findXMP(head)); x != nil {
+		x.apply(m)
+		for _, kv := range x.Lines() {
+			b.WriteString(kv)
+			b.WriteByte('\n')
+		}
+	}
 	for _, t := range texts {
 		b.WriteString(t)
 		b.WriteByte('\n')
