@@ -14,7 +14,7 @@
 # second compare with hand's on a busy machine too).
 # With BENCH_OCR_EXTRACT=1 (default) a third method runs the image and pdf
 # extractors with OCR (metadata and pdftotext too) over the same files.
-#   BENCH_RUNS=3  BENCH_OCR_DPI=300  BENCH_OCR_LANG=eng  BENCH_OCR_EXTRACT=1  BENCH_CORPUS=DIR
+#   BENCH_RUNS=3  BENCH_OCR_DPI=400  BENCH_OCR_LANG=eng  BENCH_OCR_EXTRACT=1  BENCH_CORPUS=DIR
 # The report goes to bench-results/ocr-<date>.json and a summary to stdout.
 #
 # TODO(ingest time with and without OCR, once cmd/trove wires OCR): per run,
@@ -25,7 +25,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${BENCH_RUNS:-3}
-dpi=${BENCH_OCR_DPI:-300}
+dpi=${BENCH_OCR_DPI:-400}
 lang=${BENCH_OCR_LANG:-eng}
 withextract=${BENCH_OCR_EXTRACT:-1}
 methods="hand engine nosandbox"
