@@ -8,13 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"unicode/utf16"
 
 	"golang.org/x/text/encoding"
 
 	"github.com/trove-archive/trove/internal/extract"
+	"github.com/trove-archive/trove/internal/extract/text"
 )
 
 // Excel extracts Excel 97–2003 (BIFF8) and Excel 5/95 (BIFF5) workbooks in
@@ -218,40 +218,8 @@ func writeRows(b *strings.Builder, sheet []byte) {
 	}
 }
 
-// isHeader: a first row of at least two cells, all filled, distinct and
-// not numbers.
-func isHeader(rec []string) bool {
-	if len(rec) < 2 {
-		return false
-	}
-	seen := make(map[string]bool, len(rec))
-	for _, c := range rec {
-		c = strings.TrimSpace(c)
-		if c == "" || seen[c] || len(c) > 200 {
-			return false
-		}
-		if _, err := strconv.ParseFloat(strings.TrimSuffix(c, "%"), 64); err == nil {
-			return false
-		}
-		seen[c] = true
-	}
-	return true
-}
-
-// cell flattens a cell to one line.
-func cell(s string) string {
-	if strings.ContainsAny(s, "\r\n\t") {
-		s = strings.Join(strings.Fields(s), " ")
-	}
-	return strings.TrimSpace(s)
-}
-
-func nonEmpty(ss []string) []string {
-	var out []string
-	for _, s := range ss {
-		if s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
-}
+var (
+	isHeader = text.IsHeader
+	cell     = text.Cell
+	nonEmpty = text.NonEmpty
+)

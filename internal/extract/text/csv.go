@@ -95,8 +95,17 @@ func writeCSV(w io.Writer, r io.Reader, comma rune) error {
 	return nil
 }
 
-// isHeader: a first row whose cells are all filled, distinct, and not
-// numbers.
+// IsHeader reports whether a table's first row is a header: at least two
+// cells, all filled, distinct, and not numbers. The legacy Excel
+// extractor shares the rule.
+func IsHeader(rec []string) bool { return isHeader(rec) }
+
+// Cell flattens a table cell to one line.
+func Cell(s string) string { return cell(s) }
+
+// NonEmpty returns the non-empty strings of ss.
+func NonEmpty(ss []string) []string { return nonEmpty(ss) }
+
 func isHeader(rec []string) bool {
 	if len(rec) < 2 {
 		return false
