@@ -27,9 +27,11 @@ $trove ingest --exclude .truth sample "$sample"
 $trove dataset show sample
 echo "== searching"
 $trove search --facets --limit 5 'operation OR invoice OR report'
+# A signed release of the sample, once: downloads, feeds and a torrent at /releases/.
+$trove releases | grep -q '^sample-r' || $trove release sample
 echo
 echo "Try: $trove search 'your words' | $trove show ITEM | $trove text ITEM | $trove cat ITEM > file"
 echo "Add a staff account: $trove user add NAME --role admin   (reads the password from stdin)"
 listen=${TROVE_LISTEN:-127.0.0.1:8080}
 echo "== serving http://$listen/ (Ctrl-C stops)"
-exec $trove serve --listen "$listen"
+exec $trove serve --listen "$listen" --tracker
