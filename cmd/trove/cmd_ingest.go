@@ -50,11 +50,7 @@ func cmdIngest(ctx context.Context, m *Main, args []string) error {
 		}
 	}
 	if !*quiet {
-		if isTerminal(m.Stderr) {
-			opts.Progress = ingest.Bar{W: m.Stderr}
-		} else {
-			opts.Progress = ingest.NewLog(m.Stderr, 5*time.Second)
-		}
+		opts.Progress = progress(m)
 	}
 	reg, err := registry(m, extractOptions{OCR: !*noOCR, Langs: ocrLanguages(ds, splitList(*ocrLang))})
 	if err != nil {
@@ -158,11 +154,7 @@ func cmdOCR(ctx context.Context, m *Main, args []string) error {
 	}
 	opts := ingest.Options{}
 	if !*quiet {
-		if isTerminal(m.Stderr) {
-			opts.Progress = ingest.Bar{W: m.Stderr}
-		} else {
-			opts.Progress = ingest.NewLog(m.Stderr, 5*time.Second)
-		}
+		opts.Progress = progress(m)
 	}
 	want := func(b *sqlite.DatasetBlob) bool {
 		if *again {
@@ -181,4 +173,12 @@ func cmdOCR(ctx context.Context, m *Main, args []string) error {
 	}
 	printSummary(m, ds.Slug, s)
 	return nil
+}
+
+// progress is a bar on a terminal, else a log line every 5 seconds.
+func progress(m *Main) ingest.Progress {
+	if isTerminal(m.Stderr) {
+		return ingest.Bar{W: m.Stderr}
+	}
+	return ingest.NewLog(m.Stderr, 5*time.Second)
 }

@@ -43,7 +43,11 @@ func cmdRelease(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	tf, err := a.torrentFile(ctx, r, m.Config.BaseURL, m.Config.Trackers)
+	bases, err := a.bases(ctx, m.Config.BaseURL)
+	if err != nil {
+		return err
+	}
+	tf, err := torrentFile(r, bases, m.Config.Trackers)
 	if err != nil {
 		return err
 	}
@@ -63,10 +67,6 @@ func cmdRelease(ctx context.Context, m *Main, args []string) error {
 				return err
 			}
 		}
-	}
-	bases, err := a.bases(ctx, m.Config.BaseURL)
-	if err != nil {
-		return err
 	}
 	magnet := torrent.Magnet(r.InfoHash, r.Name, m.Config.Trackers, torrent.WebSeeds(bases))
 	if *asJSON {

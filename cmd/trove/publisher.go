@@ -77,7 +77,7 @@ func (p *publisher) handler(logger *slog.Logger) http.Handler {
 			return p.key
 		},
 		Torrent: func(ctx context.Context, r *archive.Release) ([]byte, error) {
-			return torrent.MetaInfo(r.Info, p.trackers, torrent.WebSeeds(p.bases(ctx)), r.Created, "trove release "+r.Name+" of "+r.Title)
+			return torrentFile(r, p.bases(ctx), p.trackers)
 		},
 		Magnet:  p.magnet,
 		Mirrors: p.a.db.Mirrors,

@@ -122,13 +122,10 @@ func (a *app) bases(ctx context.Context, self string) ([]string, error) {
 	return out, nil
 }
 
-// torrentFile returns the .torrent of a release with the current web seeds
-// and trackers (outside the info dictionary: the info-hash never changes).
-func (a *app) torrentFile(ctx context.Context, r *archive.Release, self string, trackers []string) ([]byte, error) {
-	bases, err := a.bases(ctx, self)
-	if err != nil {
-		return nil, err
-	}
+// torrentFile returns the .torrent of a release with the given web-seed
+// bases and trackers (outside the info dictionary: the info-hash never
+// changes).
+func torrentFile(r *archive.Release, bases, trackers []string) ([]byte, error) {
 	return torrent.MetaInfo(r.Info, trackers, torrent.WebSeeds(bases), r.Created, "trove release "+r.Name+" of "+r.Title)
 }
 

@@ -160,14 +160,6 @@ func (d *DB) ReleaseSource(ctx context.Context, datasetID int64) ([]archive.Rele
 		ORDER BY i.path`, datasetID)
 }
 
-// SetReleaseComplete records whether every file of a release is stored here.
-func (d *DB) SetReleaseComplete(ctx context.Context, name string, complete bool) error {
-	if _, err := d.db.ExecContext(ctx, `UPDATE releases SET complete = ? WHERE name = ?`, complete, name); err != nil {
-		return fmt.Errorf("release %s: %w", name, err)
-	}
-	return nil
-}
-
 // AddMirror lists a mirror (idempotent).
 func (d *DB) AddMirror(ctx context.Context, url string) error {
 	_, err := d.db.ExecContext(ctx, `INSERT INTO mirrors (url, added) VALUES (?, ?) ON CONFLICT (url) DO NOTHING`, url, time.Now().Unix())
