@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"io"
 	"os"
@@ -650,5 +651,23 @@ func TestEveryCorpusFile(t *testing.T) {
 				t.Errorf("neither text, properties nor children")
 			}
 		})
+	}
+}
+
+// BenchmarkXLSX extracts a sheet of 20,000 rows (shared strings, numbers,
+// formulas), the shape of database exports in leaks.
+func BenchmarkXLSX(b *testing.B) {
+	var rows strings.Builder
+	for i := 1; i <= 20000; i++ {
+		fmt.Fprintf(&rows, `<row r="%d"><c r="A%d" t="s"><v>%d</v></c><c r="B%d"><v>%d.5</v></c><c r="C%d"><f>B%d*2</f><v>%d</v></c><c r="D%d" t="inlineStr"><is><t>note %d</t></is></c></row>`,
+			i, i, i%3, i, i, i, i, i*2, i, i)
+	}
+	path := mustWrite(b, "big.xlsx", xlsx(b, rows.String(), `<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row>`))
+	st, _ := os.Stat(path)
+	b.SetBytes(st.Size())
+	for b.Loop() {
+		if _, err := extractFile(b, office.Config{}, path, extract.MIMEXLSX); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

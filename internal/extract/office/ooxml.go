@@ -1,6 +1,7 @@
 package office
 
 import (
+	"bufio"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -229,7 +230,11 @@ func (p *pkg) xlsx(tw *textWriter, m *archive.Meta) error {
 	}
 	var ss []string
 	if p.has(ssPart) {
-		err := p.parse(ssPart, nil, func(d *xml.Decoder) error {
+		err := p.scanPart(ssPart, nil, func(r *bufio.Reader) error {
+			var err error
+			ss, err = sharedScan(r)
+			return err
+		}, func(d *xml.Decoder) error {
 			var err error
 			ss, err = sharedStrings(d)
 			return err
@@ -248,7 +253,8 @@ func (p *pkg) xlsx(tw *textWriter, m *archive.Meta) error {
 		if !p.has(sh.part) {
 			continue
 		}
-		err := p.parse(sh.part, tw, func(d *xml.Decoder) error { return sheetText(d, tw, ss) })
+		err := p.scanPart(sh.part, tw, func(r *bufio.Reader) error { return sheetScan(r, tw, ss) },
+			func(d *xml.Decoder) error { return sheetText(d, tw, ss) })
 		if err != nil && !(errors.Is(err, extract.ErrCorrupt) && tw.err == nil) {
 			return err
 		}
@@ -316,7 +322,9 @@ var headerFooter = set("oddHeader", "oddFooter", "evenHeader", "evenFooter", "fi
 
 // sheetText streams a worksheet (ECMA-376 Part 1, §18.3): one line per row,
 // cells separated by tabs, numbers as stored, then the page headers and
-// footers.
+// footers. It reads with RawToken: sheets are the largest parts of most
+// packages, and RawToken, which neither matches end elements nor resolves
+// name spaces (only local names matter here), is faster than Token.
 func sheetText(d *xml.Decoder, tw *textWriter, ss []string) error {
 	var (
 		b        strings.Builder
@@ -330,7 +338,7 @@ func sheetText(d *xml.Decoder, tw *textWriter, ss []string) error {
 		if tw.err != nil {
 			return tw.err
 		}
-		tok, err := d.Token()
+		tok, err := d.RawToken()
 		if err == io.EOF {
 			break
 		}
@@ -355,7 +363,7 @@ func sheetText(d *xml.Decoder, tw *textWriter, ss []string) error {
 			case l == "t":
 				inT = inIS
 			case l == "f" || l == "rPh" || l == "extLst":
-				if err := d.Skip(); err != nil {
+				if err := skipRaw(d); err != nil {
 					return err
 				}
 			case headerFooter[l]:
@@ -390,6 +398,25 @@ func sheetText(d *xml.Decoder, tw *textWriter, ss []string) error {
 	for _, h := range hf {
 		tw.sep('\n')
 		tw.text(h)
+	}
+	return nil
+}
+
+// skipRaw skips to the end of the element just started, for RawToken
+// readers (Decoder.Skip reads with Token, whose element stack a RawToken
+// reader does not keep).
+func skipRaw(d *xml.Decoder) error {
+	for depth := 1; depth > 0; {
+		tok, err := d.RawToken()
+		if err != nil {
+			return err
+		}
+		switch tok.(type) {
+		case xml.StartElement:
+			depth++
+		case xml.EndElement:
+			depth--
+		}
 	}
 	return nil
 }
