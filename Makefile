@@ -4,7 +4,7 @@ GOFLAGS := -tags=$(TAGS)
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 BIN     := bin/trove
 
-.PHONY: build test test-short lint bench bench-serve bench-release run fuzz clean
+.PHONY: build test test-short lint bench bench-serve bench-release bench-dkim bench-check run fuzz clean
 
 build:
 	go build $(GOFLAGS) -trimpath -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/trove
@@ -38,6 +38,14 @@ bench-serve: build
 # Mirror sync against curl, seeder against transmission-cli, release time.
 bench-release: build
 	bash scripts/bench-release.sh
+
+# trove check over the medium archive against sha256sum over the same blobs.
+bench-check: build
+	bash scripts/bench-check.sh
+
+# DKIM verification of 5,000 opendkim-signed messages: trove against opendkim.
+bench-dkim: build
+	bash scripts/bench-dkim.sh
 
 run: build
 	bash scripts/run.sh

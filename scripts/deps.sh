@@ -8,10 +8,13 @@ command -v make >/dev/null || need+=(make)
 command -v git >/dev/null || need+=(git)
 command -v pdftotext >/dev/null || need+=(poppler-utils)
 command -v bzip2 >/dev/null || need+=(bzip2)
+# The browser tests (JavaScript off; map screenshots) and SVG validation.
+command -v chromium >/dev/null || command -v chromium-browser >/dev/null || need+=(chromium)
+command -v xmllint >/dev/null || need+=(libxml2-utils)
 # The extraction tools (trove doctor lists what each one is for) and the
 # sandbox they run in.
 for pkg in tesseract-ocr tesseract-ocr-eng tesseract-ocr-deu antiword catdoc libwpd-tools libwps-tools pst-utils \
-  ffmpeg mdbtools sqlite3 bubblewrap minisign; do
+  ffmpeg mdbtools sqlite3 bubblewrap minisign opendkim opendkim-tools dnsmasq; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 for extra in "$@"; do

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/trove-archive/trove/internal/api"
+	"github.com/trove-archive/trove/internal/archive"
 	"github.com/trove-archive/trove/internal/auth"
 	"github.com/trove-archive/trove/internal/server"
 	"github.com/trove-archive/trove/internal/torrent"
@@ -47,9 +48,15 @@ func cmdServe(ctx context.Context, m *Main, args []string) error {
 	// Signing in: sessions, CSRF and API tokens over the accounts in the
 	// catalog database, which also keeps the audit log.
 	authn := auth.New(a.db, a.db, auth.Config{Secure: tls || *secureCookies})
+	var pub *publisher // set below, once the address is known; the pages' release links use it
 	ui, err := web.New(web.Config{Logger: logger}, web.Deps{
 		Catalog: a.db, Index: a.db, Store: a.store, Browse: a.db,
 		Accounts: a.db, Audit: a.db, Auth: authn,
+		Releases: a.db, Places: a.db, Countries: a.db,
+		Magnet: func(r *archive.Release) string { return pub.magnet(r) },
+		Torrent: func(ctx context.Context, r *archive.Release) ([]byte, error) {
+			return torrentFile(r, pub.bases(ctx), pub.trackers)
+		},
 	})
 	if err != nil {
 		return err
@@ -66,10 +73,10 @@ func cmdServe(ctx context.Context, m *Main, args []string) error {
 		}
 		self = scheme + "://" + ln.Addr().String()
 	}
-	pub := &publisher{m: m, a: a, self: self, trackers: m.Config.Trackers}
+	pub = &publisher{m: m, a: a, self: self, trackers: m.Config.Trackers}
 	deps := server.Deps{
 		Web:     ui,
-		API:     api.New(api.Deps{Catalog: a.db, Index: a.db, Store: a.store, Audit: a.db, Browse: a.db, Log: logger}),
+		API:     api.New(api.Deps{Catalog: a.db, Index: a.db, Store: a.store, Audit: a.db, Browse: a.db, Countries: a.db, Log: logger}),
 		Static:  web.Static(),
 		Auth:    authn.Middleware,
 		Publish: pub.handler(logger),

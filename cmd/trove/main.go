@@ -77,6 +77,7 @@ func commands() []command {
 		{"ingest", "ingest files, folders, archives and mailboxes into a dataset", cmdIngest},
 		{"ocr", "add OCR to a dataset ingested with --no-ocr (or in other languages)", cmdOCR},
 		{"search", "search the archive", cmdSearch},
+		{"countries", "list the country table; detect the countries of a dataset's documents", cmdCountries},
 		{"show", "show an item's metadata, parents and children", cmdShow},
 		{"text", "print an item's extracted text", cmdText},
 		{"cat", "write an item's original bytes (verified)", cmdCat},
@@ -89,6 +90,9 @@ func commands() []command {
 		{"user", "add users, set roles and passwords, grant and revoke access", cmdUser},
 		{"token", "create, list and revoke read-only API tokens", cmdToken},
 		{"audit", "list the audit log and verify its hash chain", cmdAudit},
+		{"check", "verify every blob and cross-check store, catalog and index; --repair", cmdCheck},
+		{"verify", "DKIM-check a dataset and print its plausibility report; record verdicts", cmdVerify},
+		{"dkim", "check the DKIM signatures of loose .eml/.mbox files (no ingest)", cmdDKIM},
 		{"doctor", "check the external tools trove uses", cmdDoctor},
 		{"version", "print the version", cmdVersion},
 	}
@@ -146,9 +150,15 @@ func (m *Main) exit(err error) int {
 		return 0
 	}
 	var ue *usageError
+	var ec interface{ ExitCode() int }
 	switch {
 	case err == errHelp:
 		return 0 // the command printed its usage
+	case errors.As(err, &ec): // a command with its own exit statuses (check)
+		if msg := err.Error(); msg != "" {
+			fmt.Fprintf(m.Stderr, "trove: %s\n", msg)
+		}
+		return ec.ExitCode()
 	case errors.As(err, &ue):
 		fmt.Fprintf(m.Stderr, "trove: %s\n", ue.msg)
 		return 2

@@ -36,6 +36,9 @@ func (s *server) getDataset(w http.ResponseWriter, rq *request) error {
 		}
 		out.Types = newFacets(counts)
 	}
+	if out.Verdict, err = s.datasetVerdict(rq, ds); err != nil {
+		return err
+	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }

@@ -37,7 +37,24 @@ func (s *server) getItem(w http.ResponseWriter, rq *request) error {
 	if err := rq.auditRead(archive.AuditView, it.DatasetID, it.ID, "item"); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, newItem(it, slug, parents))
+	out := newItem(it, slug, parents)
+	if dr, ok := s.deps.Catalog.(interface {
+		DKIMResults(context.Context, archive.Principal, int64) ([]archive.DKIMResult, error)
+	}); ok {
+		rs, err := dr.DKIMResults(rq.Context(), rq.p, id)
+		if err != nil {
+			return err
+		}
+		out.DKIM = newDKIM(rs)
+	}
+	if s.deps.Countries != nil {
+		dcs, err := s.deps.Countries.ItemCountries(rq.Context(), rq.p, id)
+		if err != nil {
+			return err
+		}
+		out.Countries = newCountries(dcs)
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/trove-archive/trove/internal/archive"
+	"github.com/trove-archive/trove/internal/country"
 )
 
 // The API's response types. Domain structs are never encoded directly:
@@ -46,6 +47,9 @@ type datasetOut struct {
 type datasetDetailOut struct {
 	datasetOut
 	Types []facetOut `json:"types,omitempty"`
+	// Verdict is the editors' verdict (report_handlers.go); absent when the
+	// catalog keeps none.
+	Verdict *verdictOut `json:"verdict,omitempty"`
 }
 
 // folderOut is Folder.
@@ -70,6 +74,7 @@ type facetsOut struct {
 	Year    []facetOut `json:"year"`
 	Domain  []facetOut `json:"domain"`
 	Lang    []facetOut `json:"lang"`
+	Country []facetOut `json:"country"`
 }
 
 // searchOut is SearchResult.
@@ -136,6 +141,62 @@ type itemOut struct {
 	DuplicateOf int64         `json:"duplicate_of,omitempty"`
 	Children    childCounts   `json:"children"`
 	Parents     []itemSummary `json:"parents"`
+	DKIM        []dkimOut     `json:"dkim,omitempty"`
+	Countries   []countryOut  `json:"countries,omitempty"`
+}
+
+// countryOut is DocumentCountry: a country detected in the item's
+// document, with its evidence.
+type countryOut struct {
+	Country  string        `json:"country"`
+	Name     string        `json:"name"`
+	Assigned bool          `json:"assigned"`
+	Evidence []evidenceOut `json:"evidence"`
+}
+
+// evidenceOut is CountryEvidence.
+type evidenceOut struct {
+	Kind  string `json:"kind"`
+	Text  string `json:"text"`
+	Count int    `json:"count"`
+}
+
+func newCountries(dcs []archive.DocumentCountry) []countryOut {
+	var out []countryOut
+	for _, dc := range dcs {
+		co := countryOut{Country: dc.Country, Name: dc.Country, Assigned: dc.Assigned, Evidence: []evidenceOut{}}
+		if c, ok := country.Lookup(dc.Country); ok {
+			co.Name = c.Name
+		}
+		for _, e := range dc.Evidence {
+			co.Evidence = append(co.Evidence, evidenceOut{Kind: e.Kind, Text: e.Text, Count: e.Count})
+		}
+		out = append(out, co)
+	}
+	return out
+}
+
+// dkimOut is DKIMResult (the key record itself is not sent).
+type dkimOut struct {
+	Verdict          string   `json:"verdict"`
+	Reason           string   `json:"reason,omitempty"`
+	Domain           string   `json:"domain,omitempty"`
+	Selector         string   `json:"selector,omitempty"`
+	Algorithm        string   `json:"algorithm,omitempty"`
+	Canonicalization string   `json:"canonicalization,omitempty"`
+	Headers          []string `json:"headers,omitempty"`
+	KeySource        string   `json:"key_source,omitempty"`
+	KeyFetched       string   `json:"key_fetched,omitempty"`
+}
+
+func newDKIM(rs []archive.DKIMResult) []dkimOut {
+	var out []dkimOut
+	for _, r := range rs {
+		out = append(out, dkimOut{Verdict: string(r.Verdict), Reason: r.Reason, Domain: r.Domain, Selector: r.Selector,
+			Algorithm: r.Algorithm, Canonicalization: r.Canonicalization, Headers: r.Headers, KeySource: r.KeySource,
+			KeyFetched: formatTime(r.KeyFetched)})
+	}
+	return out
 }
 
 // failureOut is Failure. The stderr excerpt of external tools is never

@@ -22,6 +22,15 @@ type Deps struct {
 	// Log receives internal errors, which clients only see as "internal
 	// error"; nil is slog.Default().
 	Log *slog.Logger
+	// Countries gives the countries detected in an item's document for the
+	// item response (internal/sqlite's DB); nil sends none.
+	Countries CountryReader
+}
+
+// CountryReader reads the countries detected in an item's document. Like
+// the catalog, it filters by what p may read, inside its query.
+type CountryReader interface {
+	ItemCountries(ctx context.Context, p archive.Principal, itemID int64) ([]archive.DocumentCountry, error)
 }
 
 // Browser lists the folders of a dataset. Like the catalog, it filters by
@@ -57,6 +66,7 @@ var routes = []route{
 	{http.MethodGet, "/datasets", (*server).listDatasets},
 	{http.MethodGet, "/datasets/{slug}", (*server).getDataset},
 	{http.MethodGet, "/datasets/{slug}/browse", (*server).browse},
+	{http.MethodGet, "/datasets/{slug}/report", (*server).report},
 	{http.MethodGet, "/search", (*server).search},
 	{http.MethodGet, "/items/{id}", (*server).getItem},
 	{http.MethodGet, "/items/{id}/children", (*server).children},

@@ -71,7 +71,7 @@ func (s *server) search(w http.ResponseWriter, rq *request) error {
 	}
 	f := res.Facets
 	out.Facets = facetsOut{Dataset: newFacets(f["dataset"]), Type: newFacets(f["type"]), Year: newFacets(f["year"]),
-		Domain: newFacets(f["domain"]), Lang: newFacets(f["lang"])}
+		Domain: newFacets(f["domain"]), Lang: newFacets(f["lang"]), Country: newFacets(f["country"])}
 	if next := offset + len(res.Hits); len(res.Hits) > 0 && int64(next) < res.Total && next <= maxOffset {
 		out.NextCursor = encodeCursor(sc, next)
 	}

@@ -682,6 +682,7 @@ func (ing *Ingester) extract(ctx context.Context, t *task, c *claim, path string
 	out.Chunks = s.finish()
 	out.TextBytes = s.textBytes
 	out.Meta = s.meta
+	out.Countries = s.countryResult()
 	out.ChildrenExpected, out.ChildrenEmitted, out.ChildrenFailed, out.ChildFailures = s.expected, s.emitted, s.failed, s.failures
 	if err != nil {
 		out.Status = archive.StatusFailed

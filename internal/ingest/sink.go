@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/trove-archive/trove/internal/archive"
+	"github.com/trove-archive/trove/internal/country/detect"
 	"github.com/trove-archive/trove/internal/extract"
 	"github.com/trove-archive/trove/internal/sqlite"
 )
@@ -42,6 +43,8 @@ type sink struct {
 	failed   int64
 	failures []sqlite.ChildFailure
 	bombed   bool
+
+	countries *detect.Collector // country evidence, fed chunk by chunk (country.go)
 }
 
 var _ extract.Sink = (*sink)(nil)
@@ -87,6 +90,7 @@ func lastIndex(b []byte, c byte) int {
 }
 
 func (s *sink) emit(text []byte) {
+	s.detectCountries(text)
 	page := 0
 	if s.paged {
 		page = 1 + s.pages

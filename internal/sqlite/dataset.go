@@ -19,6 +19,9 @@ func (d *DB) CreateDataset(ctx context.Context, ds *archive.Dataset) error {
 	if err := ds.Validate(); err != nil {
 		return err
 	}
+	if err := d.checkCountries(ctx, ds); err != nil {
+		return err
+	}
 	now := time.Now().UTC().Truncate(time.Second)
 	ds.Created, ds.Updated = now, now
 	res, err := d.db.ExecContext(ctx, `INSERT INTO datasets (slug, title, description, countries, source, level, created, updated, embargo, ocr_langs)
@@ -39,6 +42,9 @@ func (d *DB) CreateDataset(ctx context.Context, ds *archive.Dataset) error {
 // UpdateDataset implements archive.Catalog.
 func (d *DB) UpdateDataset(ctx context.Context, ds *archive.Dataset) error {
 	if err := ds.Validate(); err != nil {
+		return err
+	}
+	if err := d.checkCountries(ctx, ds); err != nil {
 		return err
 	}
 	ds.Updated = time.Now().UTC().Truncate(time.Second)

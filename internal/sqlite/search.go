@@ -648,7 +648,8 @@ func (c *compiler) field(f query.Field) (part, error) {
 		l := strings.ToLower(v)
 		return part{cond: "(i.lang = ? OR i.lang LIKE ?)", args: []any{l, escapeLike(l) + "-%"}}, nil
 	case "country":
-		return part{cond: "(',' || d.countries || ',') LIKE ?", args: []any{"%," + strings.ToUpper(v) + ",%"}}, nil
+		cond, args := countryCond(v) // dataset countries or detected (country.go)
+		return part{cond: cond, args: args}, nil
 	case "has":
 		return part{cond: "i.has_attach = 1"}, nil
 	case "from":

@@ -240,6 +240,7 @@ type BlobOutcome struct {
 	ChildrenEmitted  int64
 	ChildrenFailed   int64
 	ChildFailures    []ChildFailure
+	Countries        *BlobCountries // detected countries; nil: leave as they are
 }
 
 // ChildFailure is a container member that could not be read.
@@ -614,6 +615,11 @@ func (t *txn) applyRest(o op) error {
 			oc.MIME, string(oc.Kind), string(oc.Status), o.failure, o.meta, oc.Chunks, oc.TextBytes,
 			oc.ChildrenExpected, oc.ChildrenEmitted, oc.ChildrenFailed, o.childFailures, oc.BlobID); err != nil {
 			return err
+		}
+		if oc.Countries != nil {
+			if err := applyCountries(t.exec, oc.BlobID, oc.Countries); err != nil {
+				return err
+			}
 		}
 		f := o.facts
 		return t.exec(`UPDATE items SET kind = ?, date = ?, lang = ?, from_norm = ?, to_norm = ?, subject_norm = ?, domain = ?,

@@ -12,6 +12,7 @@ type datasetPage struct {
 	Types    []archive.FacetCount
 	Failures []archive.FacetCount // by reason
 	Failed   []*archive.Item      // the first few items that could not be read
+	Verdict  *archive.Verdict     // editors' verdict (report.go); nil without one
 }
 
 const failedShown = 50
@@ -31,6 +32,10 @@ func (h *Handler) dataset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := datasetPage{page: h.base(r, datasetTitle(ds)), Dataset: ds}
+	if d.Verdict, err = h.datasetVerdict(ctx, p, ds); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	if d.Types, err = h.deps.Browse.TypeCounts(ctx, p, ds.ID); err != nil {
 		h.fail(w, r, err)
 		return

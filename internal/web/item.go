@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -21,6 +22,55 @@ type itemPage struct {
 	Pager    pager      // pages of the view (textPageSize each)
 	HasText  bool
 	TextSize int64
+	DKIM     []archive.DKIMResult // DKIM checks of an email (trove verify); none if never checked
+	// Countries the document is about (assigned) and those it only
+	// mentions (evidence below the threshold), docs/countries.md.
+	Countries, Mentioned []itemCountry
+}
+
+// CountryReader reads the countries detected in an item's document. Like
+// the catalog, it filters by what p may read, inside its query.
+type CountryReader interface {
+	ItemCountries(ctx context.Context, p archive.Principal, itemID int64) ([]archive.DocumentCountry, error)
+}
+
+// itemCountry is a detected country as the item page shows it: its
+// evidence as one line, "phone +49 30 901820 ×2, IBAN DE89…".
+type itemCountry struct {
+	Code, Name, Evidence string
+}
+
+// evidenceLabels name the kinds of evidence on the item page.
+var evidenceLabels = map[string]string{"name": "name", "ambiguous": "ambiguous name", "demonym": "demonym",
+	"phone": "phone", "iban": "IBAN", "tld": "domain", "gps": "GPS position", "address": "place"}
+
+func itemCountries(dcs []archive.DocumentCountry) (assigned, mentioned []itemCountry) {
+	for _, dc := range dcs {
+		var parts []string
+		for _, e := range dc.Evidence {
+			label := evidenceLabels[e.Kind]
+			if label == "" {
+				label = e.Kind
+			}
+			s := label + " " + e.Text
+			if e.Count > 1 {
+				s += " ×" + strconv.Itoa(e.Count)
+			}
+			parts = append(parts, s)
+		}
+		ic := itemCountry{Code: dc.Country, Name: countryName(dc.Country), Evidence: strings.Join(parts, ", ")}
+		if dc.Assigned {
+			assigned = append(assigned, ic)
+		} else {
+			mentioned = append(mentioned, ic)
+		}
+	}
+	return assigned, mentioned
+}
+
+// dkimReader is the part of the catalog that stores DKIM results.
+type dkimReader interface {
+	DKIMResults(ctx context.Context, p archive.Principal, itemID int64) ([]archive.DKIMResult, error)
 }
 
 // textPage is a run of extracted text; Page is the document's page it
@@ -102,6 +152,20 @@ func (h *Handler) item(w http.ResponseWriter, r *http.Request) {
 
 	d := itemPage{page: h.base(r, itemTitle(it)), Item: it, Dataset: ds, Email: it.Meta.Email,
 		Original: itemURL(id) + "/original", TextSize: win.total, HasText: win.total > 0}
+	if dr, ok := h.deps.Catalog.(dkimReader); ok && (it.Meta.Email != nil || it.Kind == archive.KindEmail) {
+		if d.DKIM, err = dr.DKIMResults(ctx, p, id); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	}
+	if h.deps.Countries != nil {
+		dcs, err := h.deps.Countries.ItemCountries(ctx, p, id)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		d.Countries, d.Mentioned = itemCountries(dcs)
+	}
 	// Breadcrumbs: the dataset, the folders of the top-level file, then
 	// each container.
 	top := it

@@ -20,7 +20,7 @@ var files embed.FS
 // pages are the page templates; each is parsed with layout.html into a set
 // of its own, and a missing one stops New.
 var pages = []string{
-	"home", "dataset", "stub", "folder", "search", "item", "country", "help",
+	"home", "dataset", "stub", "folder", "search", "item", "country", "countries", "dataset_map", "help",
 	"login", "account", "admin", "admin_requests", "admin_datasets", "admin_users", "admin_audit", "error",
 }
 

@@ -64,6 +64,7 @@ var facetFilters = []struct{ name, label, filter string }{
 	{"year", "Year", "date:"},
 	{"domain", "Sender domain", "from:"},
 	{"lang", "Language", "lang:"},
+	{"country", "Country", "country:"},
 }
 
 func (h *Handler) search(w http.ResponseWriter, r *http.Request) {

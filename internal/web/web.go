@@ -76,6 +76,18 @@ type Deps struct {
 	Accounts archive.Accounts
 	Audit    archive.Auditor
 	Auth     Auth
+	// Releases, Magnet and Torrent feed the map, the country pages and
+	// their feeds (internal/sqlite's DB and the publisher provide them);
+	// without Releases no release is shown. Places adds the datasets
+	// mentioning a country and the maps of geotagged items.
+	Releases ReleaseLister
+	Magnet   func(*archive.Release) string
+	Torrent  func(context.Context, *archive.Release) ([]byte, error)
+	Places   Places
+	// Countries gives the countries detected in an item's document, with
+	// their evidence, for the item page (internal/sqlite's DB); nil shows
+	// none.
+	Countries CountryReader
 }
 
 // Handler serves the HTML pages and original downloads.
