@@ -124,6 +124,13 @@ func TestAccessMatrix(t *testing.T) {
 			if !slices.Equal(facetDatasets, visible) {
 				t.Errorf("dataset facet %v, want %v", facetDatasets, visible)
 			}
+			// Every fixture dataset is about PA: the country facet counts
+			// exactly the visible documents.
+			if c := res.Facets["country"]; res.Total > 0 && (len(c) != 1 || c[0].Value != "PA" || c[0].Count != res.Total) {
+				t.Errorf("country facet %v, want PA: %d", c, res.Total)
+			} else if res.Total == 0 && len(c) != 0 {
+				t.Errorf("country facet %v with nothing visible", c)
+			}
 			for _, name := range []string{"type", "year", "lang"} {
 				var sum int64
 				for _, fc := range res.Facets[name] {

@@ -332,3 +332,41 @@ func TestEmbargo(t *testing.T) {
 		t.Errorf("audit: %+v %v", log, err)
 	}
 }
+
+// TestSearchCacheFollowsLevels: totals and facets cached for anonymous
+// readers stop counting a dataset the moment it is made private, and count
+// it again when it is made public.
+func TestSearchCacheFollowsLevels(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	for _, snap := range []bool{false, true} {
+		sqlite.SetFacetSnapshots(f.db, snap)
+		search := func() (int64, int) {
+			t.Helper()
+			res, err := f.db.Search(ctx, archive.Principal{}, archive.SearchRequest{Query: "harbor", Facets: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res.Total, len(res.Facets["dataset"])
+		}
+		total, sets := search()
+		if total != 2 || sets != 1 {
+			t.Fatalf("public only: total %d, %d datasets in facets", total, sets)
+		}
+		ds := f.datasets[archive.LevelPublic]
+		ds.Level = archive.LevelPrivate
+		if err := f.db.UpdateDataset(ctx, ds); err != nil {
+			t.Fatal(err)
+		}
+		if total, sets := search(); total != 0 || sets != 0 {
+			t.Errorf("snapshot %v: after the public dataset became private: total %d, %d datasets in facets", snap, total, sets)
+		}
+		ds.Level = archive.LevelPublic
+		if err := f.db.UpdateDataset(ctx, ds); err != nil {
+			t.Fatal(err)
+		}
+		if total, sets := search(); total != 2 || sets != 1 {
+			t.Errorf("snapshot %v: public again: total %d, %d datasets", snap, total, sets)
+		}
+	}
+}

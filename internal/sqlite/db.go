@@ -32,6 +32,8 @@ type DB struct {
 
 	cache statsCache
 	aggs  aggCache
+	snaps facetSnaps
+	pages pageCache
 }
 
 var (

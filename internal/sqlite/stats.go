@@ -23,6 +23,11 @@ type statsCache struct {
 	compute sync.Mutex // one computation at a time: no stampede at start-up
 }
 
+// Generation returns the catalog's write generation, which changes with
+// every write to items and blobs and every change of a dataset's level:
+// caches of derived figures key on it.
+func (d *DB) Generation(ctx context.Context) (int64, error) { return d.generation(ctx) }
+
 // generation returns the catalog's write generation.
 func (d *DB) generation(ctx context.Context) (int64, error) {
 	var n int64
@@ -130,7 +135,7 @@ type aggEntry struct {
 
 const aggCacheSize = 512
 
-func (d *DB) cachedAggregate(ctx context.Context, plan *plan, cond string, args []any) (int64, map[string][]archive.FacetCount, error) {
+func (d *DB) cachedAggregate(ctx context.Context, p archive.Principal, dataset string, plan *plan, cond string, args []any) (int64, map[string][]archive.FacetCount, error) {
 	gen, err := d.generation(ctx)
 	if err != nil {
 		return 0, nil, err
@@ -146,7 +151,21 @@ func (d *DB) cachedAggregate(ctx context.Context, plan *plan, cond string, args 
 	if ok {
 		return e.total, e.facets, nil
 	}
-	total, facets, err := d.aggregate(ctx, plan, cond, args)
+	var total int64
+	var facets map[string][]archive.FacetCount
+	snap := (*facetSnap)(nil)
+	if plan.itemFree() {
+		snap = d.facetSnapshot(gen)
+	}
+	if snap != nil {
+		var visible map[int64]string
+		visible, err = d.visibleDatasets(ctx, p, dataset)
+		if err == nil {
+			total, facets, err = d.aggregateSnap(ctx, snap, plan, visible)
+		}
+	} else {
+		total, facets, err = d.aggregate(ctx, plan, cond, args)
+	}
 	if err != nil {
 		return 0, nil, err
 	}

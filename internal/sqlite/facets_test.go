@@ -1,0 +1,111 @@
+package sqlite_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/trove-archive/trove/internal/archive"
+	"github.com/trove-archive/trove/internal/sqlite"
+)
+
+// TestFacetSnapshotMatchesSQL: totals and facets counted from the in-memory
+// snapshot equal those counted in SQL, for every kind of reader, on a
+// catalog with duplicates inside and across datasets of every level.
+func TestFacetSnapshotMatchesSQL(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "catalog.db")
+	db, err := sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	w, err := db.NewWriter(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dss []*archive.Dataset
+	for _, lvl := range []archive.ReleaseLevel{archive.LevelPublic, archive.LevelLimited, archive.LevelPrivate, archive.LevelPublic} {
+		ds := &archive.Dataset{Slug: fmt.Sprintf("%s-%d", lvl, len(dss)), Level: lvl, Countries: [][]string{{"DE"}, {"FR", "DE"}, nil, {"PA"}}[len(dss)]}
+		if err := db.CreateDataset(ctx, ds); err != nil {
+			t.Fatal(err)
+		}
+		dss = append(dss, ds)
+	}
+	words := []string{"harbor", "report", "police", "budget", "ferry"}
+	kinds := []archive.Kind{archive.KindEmail, archive.KindPDF, archive.KindText, archive.KindWord}
+	langs := []string{"en", "de", ""}
+	var blobs []int64
+	for b := 0; b < 60; b++ {
+		id := w.NewBlobID()
+		blobs = append(blobs, id)
+		kind := kinds[b%len(kinds)]
+		w.InsertBlob(id, archive.Hash([]byte(fmt.Sprint("blob", b))), 10, "x/y", kind)
+		text := words[b%len(words)] + " " + words[(b/2)%len(words)] + " common"
+		w.AddChunk(id, 0, 0, fmt.Sprint(b), text)
+		chunks := 1
+		if b%7 == 0 { // a long document: its words in separate chunks
+			w.AddChunk(id, 1, 0, "", "zebra "+words[(b+3)%len(words)])
+			chunks = 2
+		}
+		meta := archive.Meta{Language: langs[b%len(langs)]}
+		if b%3 == 0 {
+			meta.Created = time.Date(2010+b%5, 1, 2, 0, 0, 0, 0, time.UTC)
+		}
+		if kind == archive.KindEmail {
+			meta.Email = &archive.Email{From: fmt.Sprintf("x <x@d%d.example>", b%4)}
+		}
+		oc := &sqlite.BlobOutcome{BlobID: id, Kind: kind, Status: archive.StatusOK, Chunks: chunks, Meta: meta}
+		if b%4 == 1 { // detected countries, one of them below the threshold
+			oc.Countries = &sqlite.BlobCountries{Countries: []archive.DocumentCountry{
+				{Country: []string{"DE", "PA", "US"}[b%3], Assigned: true}, {Country: "BR", Assigned: b%8 == 1}}}
+		}
+		w.FinishBlob(oc)
+	}
+	// Items: each blob in one to three datasets, some twice in the same one.
+	for b, id := range blobs {
+		for k := 0; k <= b%3; k++ {
+			ds := dss[(b+k)%len(dss)]
+			w.InsertItem(&sqlite.ItemRow{ID: w.NewItemID(), DatasetID: ds.ID, BlobID: id, Name: "f", Path: fmt.Sprintf("f%d-%d", b, k)})
+			if b%5 == 0 {
+				w.InsertItem(&sqlite.ItemRow{ID: w.NewItemID(), DatasetID: ds.ID, BlobID: id, Name: "g", Path: fmt.Sprintf("g%d-%d", b, k)})
+			}
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.RefreshVocab(ctx); err != nil {
+		t.Fatal(err)
+	}
+	journalist := archive.Principal{UserID: 7, Role: archive.RoleJournalist}
+	journalist.Grants = []archive.Grant{{DatasetID: dss[1].ID}}
+	readers := map[string]archive.Principal{"anonymous": {}, "journalist": journalist, "admin": archive.Admin()}
+	queries := []string{"harbor", "common", "police OR ferry", "common -budget", "rep*", "harbor zebra", "budget AND police", `"harbor report"`, "nothingmatches"}
+	for name, p := range readers {
+		for _, q := range queries {
+			for _, ds := range []string{"", dss[0].Slug, dss[2].Slug} {
+				req := archive.SearchRequest{Query: q, Dataset: ds, Facets: true}
+				sqlite.SetFacetSnapshots(db, false)
+				want, err := db.Search(ctx, p, req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				sqlite.SetFacetSnapshots(db, true)
+				got, err := db.Search(ctx, p, req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(want.Facets["country"]) < 4 && q == "common" && name == "admin" && ds == "" {
+					t.Errorf("%s %q: no country facet", name, q)
+				}
+				if got.Total != want.Total || !reflect.DeepEqual(got.Facets, want.Facets) {
+					t.Errorf("%s %q in %q: snapshot total %d facets %v; SQL total %d facets %v", name, q, ds, got.Total, got.Facets, want.Total, want.Facets)
+				}
+			}
+		}
+	}
+}
