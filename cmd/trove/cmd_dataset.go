@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/trove-archive/trove/internal/archive"
-	"github.com/trove-archive/trove/internal/ingest"
 )
 
 type stringList []string
@@ -227,7 +226,7 @@ func datasetList(ctx context.Context, m *Main, args []string) error {
 	fmt.Fprintln(tw, "SLUG\tLEVEL\tCOUNTRIES\tITEMS\tSIZE\tFAILED\tTITLE")
 	for _, ds := range list {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%d\t%s\n", ds.Slug, ds.Level, strings.Join(ds.Countries, ","), ds.Items,
-			ingest.HumanBytes(ds.Bytes), ds.Failed, ds.Title)
+			archive.HumanBytes(ds.Bytes), ds.Failed, ds.Title)
 	}
 	return tw.Flush()
 }
@@ -269,7 +268,7 @@ func datasetShow(ctx context.Context, m *Main, args []string) error {
 	if ds.Source != "" {
 		fmt.Fprintf(m.Stdout, "  source:    %s\n", ds.Source)
 	}
-	fmt.Fprintf(m.Stdout, "  items:     %d (top-level files: %s)\n", ds.Items, ingest.HumanBytes(ds.Bytes))
+	fmt.Fprintf(m.Stdout, "  items:     %d (top-level files: %s)\n", ds.Items, archive.HumanBytes(ds.Bytes))
 	fmt.Fprintf(m.Stdout, "  failed:    %d\n", ds.Failed)
 	for _, f := range fails {
 		fmt.Fprintf(m.Stdout, "    %-12s %d\n", f.Value, f.Count)

@@ -71,7 +71,7 @@ func cmdIngest(ctx context.Context, m *Main, args []string) error {
 func printSummary(m *Main, slug string, s *ingest.Stats) {
 	w := m.Stdout
 	fmt.Fprintf(w, "ingested into %s in %s\n", slug, s.Elapsed.Round(10*time.Millisecond))
-	fmt.Fprintf(w, "  files:      %d (%s)\n", s.Files, ingest.HumanBytes(s.FileBytes))
+	fmt.Fprintf(w, "  files:      %d (%s)\n", s.Files, archive.HumanBytes(s.FileBytes))
 	fmt.Fprintf(w, "  items:      %d seen, %d new, %d duplicate, %d unchanged\n", s.Items, s.New, s.Duplicate, s.Unchanged)
 	fmt.Fprintf(w, "  failed:     %d", s.Failed)
 	for _, r := range ingest.Reasons(s.FailedBy) {
@@ -89,7 +89,7 @@ func printSummary(m *Main, slug string, s *ingest.Stats) {
 		fmt.Fprintf(w, "  unreadable files: %d, special files skipped: %d\n", s.WalkErrors, s.Special)
 	}
 	if secs := s.Elapsed.Seconds(); secs > 0 {
-		fmt.Fprintf(w, "  rate:       %.1f files/s, %s/s\n", float64(s.Files)/secs, ingest.HumanBytes(int64(float64(s.FileBytes)/secs)))
+		fmt.Fprintf(w, "  rate:       %.1f files/s, %s/s\n", float64(s.Files)/secs, archive.HumanBytes(int64(float64(s.FileBytes)/secs)))
 	}
 	if s.Failed > 0 {
 		fmt.Fprintf(w, "  see: trove dataset show %s\n", slug)

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/trove-archive/trove/internal/archive"
-	"github.com/trove-archive/trove/internal/ingest"
 )
 
 // resolveItem accepts an item id, or DATASET:PATH.
@@ -142,7 +141,7 @@ func cmdShow(ctx context.Context, m *Main, args []string) error {
 		}
 	}
 	row("sha256", it.Blob.String())
-	row("size", fmt.Sprintf("%d bytes (%s)", it.Size, ingest.HumanBytes(it.Size)))
+	row("size", fmt.Sprintf("%d bytes (%s)", it.Size, archive.HumanBytes(it.Size)))
 	typ := fmt.Sprintf("%s (%s)", it.Kind, it.MIME)
 	if it.ExtLies {
 		typ += fmt.Sprintf(" — the extension .%s does not match the content", it.Ext)
@@ -198,7 +197,7 @@ func cmdShow(ctx context.Context, m *Main, args []string) error {
 	if len(kids) > 0 {
 		fmt.Fprintln(w, "  members:")
 		for _, k := range kids {
-			fmt.Fprintf(w, "    %d  %s  (%s, %s)\n", k.ID, k.Path, k.Kind, ingest.HumanBytes(k.Size))
+			fmt.Fprintf(w, "    %d  %s  (%s, %s)\n", k.ID, k.Path, k.Kind, archive.HumanBytes(k.Size))
 		}
 	}
 	for _, l := range lost {

@@ -284,7 +284,7 @@ func printSyncReport(w io.Writer, rep *mirror.Report, asJSON bool) {
 		return
 	}
 	for _, r := range rep.Releases {
-		fmt.Fprintf(w, "%-30s %-11s %d/%d files fetched, %s", r.Name, r.Status, r.Fetched, r.Files, humanBytes(r.Bytes))
+		fmt.Fprintf(w, "%-30s %-11s %d/%d files fetched, %s", r.Name, r.Status, r.Fetched, r.Files, archive.HumanBytes(r.Bytes))
 		if r.Err != "" {
 			fmt.Fprintf(w, "  (%s)", r.Err)
 		}
@@ -295,7 +295,7 @@ func printSyncReport(w io.Writer, rep *mirror.Report, asJSON bool) {
 	}
 	secs := rep.Duration.Seconds()
 	if secs > 0 {
-		fmt.Fprintf(w, "fetched %s in %.1fs (%.1f MiB/s)\n", humanBytes(rep.BytesFetched), secs, float64(rep.BytesFetched)/secs/(1<<20))
+		fmt.Fprintf(w, "fetched %s in %.1fs (%.1f MiB/s)\n", archive.HumanBytes(rep.BytesFetched), secs, float64(rep.BytesFetched)/secs/(1<<20))
 	}
 }
 

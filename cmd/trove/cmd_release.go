@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/trove-archive/trove/internal/archive"
-	"github.com/trove-archive/trove/internal/ingest"
 	"github.com/trove-archive/trove/internal/mirror"
 	"github.com/trove-archive/trove/internal/release"
 	"github.com/trove-archive/trove/internal/torrent"
@@ -77,7 +76,7 @@ func cmdRelease(ctx context.Context, m *Main, args []string) error {
 		})
 	}
 	fmt.Fprintf(m.Stdout, "release %s of %s (%s): %d files, %s\n  manifest sha256 %s (signed in %s)\n  info-hash %s (hashed in %s)\n  %s\n",
-		r.Name, r.Dataset, r.Level, r.Files, humanBytes(r.Size), release.Digest(r.Manifest), tm.Manifest.Round(time.Millisecond),
+		r.Name, r.Dataset, r.Level, r.Files, archive.HumanBytes(r.Size), release.Digest(r.Manifest), tm.Manifest.Round(time.Millisecond),
 		r.InfoHash, tm.Torrent.Round(time.Millisecond), magnet)
 	return nil
 }
@@ -105,7 +104,7 @@ func cmdReleases(ctx context.Context, m *Main, args []string) error {
 	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tDATASET\tLEVEL\tFILES\tSIZE\tCREATED\tORIGIN")
 	for _, r := range rs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", r.Name, r.Dataset, r.Level, r.Files, humanBytes(r.Size),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", r.Name, r.Dataset, r.Level, r.Files, archive.HumanBytes(r.Size),
 			r.Created.Format(time.DateOnly), or(r.Origin, "here"))
 	}
 	return tw.Flush()
@@ -191,7 +190,7 @@ func cmdVerifyRelease(ctx context.Context, m *Main, args []string) error {
 		if !rep.SignatureOK {
 			sig = "SIGNATURE DOES NOT VERIFY"
 		}
-		fmt.Fprintf(m.Stdout, "release %s: %s; %d/%d files OK (%s)\n", rep.Name, sig, rep.OK, rep.Files, humanBytes(rep.Bytes))
+		fmt.Fprintf(m.Stdout, "release %s: %s; %d/%d files OK (%s)\n", rep.Name, sig, rep.OK, rep.Files, archive.HumanBytes(rep.Bytes))
 		for _, b := range rep.Bad {
 			fmt.Fprintf(m.Stdout, "  BAD %s: %s\n", b.Path, b.Problem)
 		}
@@ -220,8 +219,6 @@ func splitReleaseURL(s string) (string, string, error) {
 	u.Path, u.RawQuery, u.Fragment = u.Path[:i], "", ""
 	return strings.TrimRight(u.String(), "/"), name, nil
 }
-
-func humanBytes(n int64) string { return ingest.HumanBytes(n) }
 
 // keyFlags reads --pubkey or --pubkey-file: the key text, or "".
 func keyFlags(pubKey, pubFile string) (string, error) {

@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/trove-archive/trove/internal/archive"
 )
 
 // Progress is told how an ingest is going, a few times a second.
@@ -69,29 +71,15 @@ func line(s *Stats, bar bool) string {
 	} else {
 		fmt.Fprintf(&b, "%d files", s.Files)
 	}
-	fmt.Fprintf(&b, "  %s", HumanBytes(s.FileBytes))
+	fmt.Fprintf(&b, "  %s", archive.HumanBytes(s.FileBytes))
 	if s.BytesTotal > 0 {
-		fmt.Fprintf(&b, "/%s", HumanBytes(s.BytesTotal))
+		fmt.Fprintf(&b, "/%s", archive.HumanBytes(s.BytesTotal))
 	}
-	fmt.Fprintf(&b, "  %s/s  %d items", HumanBytes(int64(rate)), s.Items)
+	fmt.Fprintf(&b, "  %s/s  %d items", archive.HumanBytes(int64(rate)), s.Items)
 	if s.BytesTotal > 0 && rate > 0 && s.FileBytes < s.BytesTotal {
 		eta := time.Duration(float64(s.BytesTotal-s.FileBytes) / rate * float64(time.Second))
 		fmt.Fprintf(&b, "  ETA %s", eta.Round(time.Second))
 	}
 	fmt.Fprintf(&b, "  failed %d", s.Failed)
 	return b.String()
-}
-
-// HumanBytes formats a byte count with a binary unit.
-func HumanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

@@ -193,7 +193,7 @@ func describe(rel *archive.Release) string {
 	if rel.Files == 1 {
 		files = "file"
 	}
-	s := fmt.Sprintf("%s (%d bytes) in %d %s. Level: %s.", humanBytes(rel.Size), rel.Size, rel.Files, files, rel.Level)
+	s := fmt.Sprintf("%s (%d bytes) in %d %s. Level: %s.", archive.HumanBytes(rel.Size), rel.Size, rel.Files, files, rel.Level)
 	if len(rel.Countries) > 0 {
 		s += " Countries: " + strings.Join(rel.Countries, ", ") + "."
 	}

@@ -88,7 +88,7 @@ var templateFS embed.FS
 var pageNames = []string{"releases", "release", "dir", "error"}
 
 var funcs = template.FuncMap{
-	"bytes": humanBytes,
+	"bytes": archive.HumanBytes,
 	"date":  func(t time.Time) string { return t.UTC().Format("2006-01-02") },
 	"rfc3339": func(t time.Time) string {
 		return t.UTC().Format(time.RFC3339)
@@ -305,17 +305,4 @@ func attachment(name string) string {
 		v += "; filename*=UTF-8''" + b.String()
 	}
 	return v
-}
-
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit && exp < 5; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

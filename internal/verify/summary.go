@@ -12,7 +12,7 @@ import (
 func summarize(r *Report) []string {
 	var out []string
 	c := r.Counts
-	line := fmt.Sprintf("%s in %s (%s)", plural(c.Items, "item"), plural(c.TopLevel, "file"), humanBytes(c.Bytes))
+	line := fmt.Sprintf("%s in %s (%s)", plural(c.Items, "item"), plural(c.TopLevel, "file"), archive.HumanBytes(c.Bytes))
 	if len(c.Kinds) > 0 {
 		var ks []string
 		for _, k := range c.Kinds[:min(3, len(c.Kinds))] {
@@ -73,7 +73,7 @@ func summarize(r *Report) []string {
 		out = append(out, fmt.Sprintf("Extraction failed for %s (%s).", plural(f.Total, "item"), strings.Join(rs, ", ")))
 	}
 	if dp := r.Duplicates; dp.Copies > 0 {
-		out = append(out, fmt.Sprintf("%s of %s (%s).", capital(plural(dp.Copies, "duplicate copy")), plural(dp.Contents, "content"), humanBytes(dp.Bytes)))
+		out = append(out, fmt.Sprintf("%s of %s (%s).", capital(plural(dp.Copies, "duplicate copy")), plural(dp.Contents, "content"), archive.HumanBytes(dp.Bytes)))
 	}
 	v := r.Verdict
 	line = "Editors' verdict: " + v.Verdict
@@ -131,17 +131,4 @@ func percent(n, total int64) string {
 		return "0%"
 	}
 	return fmt.Sprintf("%.0f%%", float64(n)*100/float64(total))
-}
-
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/trove-archive/trove/internal/archive"
 )
 
 // WriteText writes the report for a terminal: the summary first, then each
@@ -114,9 +116,9 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 
 	d := r.Duplicates
-	p("\nDuplicates: %d contents occur more than once; %d extra copies, %s\n", d.Contents, d.Copies, humanBytes(d.Bytes))
+	p("\nDuplicates: %d contents occur more than once; %d extra copies, %s\n", d.Contents, d.Copies, archive.HumanBytes(d.Bytes))
 	for _, x := range d.Examples {
-		p("  %d× %s (%s): %s\n", x.Count, x.SHA256[:16], humanBytes(x.Size), strings.Join(x.Paths, ", "))
+		p("  %d× %s (%s): %s\n", x.Count, x.SHA256[:16], archive.HumanBytes(x.Size), strings.Join(x.Paths, ", "))
 	}
 
 	p("\nExtraction failures (%d items)\n", r.Failures.Total)

@@ -244,7 +244,7 @@ func (h *Handler) feedItems(r *http.Request, list []*archive.Release) []feedItem
 		if rel.Files == 1 {
 			files = "file"
 		}
-		it.description = fmt.Sprintf("%s (%d bytes) in %d %s. Countries: %s.", humanBytes(rel.Size), rel.Size, rel.Files, files, strings.Join(rel.Countries, ", "))
+		it.description = fmt.Sprintf("%s (%d bytes) in %d %s. Countries: %s.", archive.HumanBytes(rel.Size), rel.Size, rel.Files, files, strings.Join(rel.Countries, ", "))
 		// The enclosure's length is the .torrent's (RSS 2.0); a torrent
 		// that cannot be made leaves it unknown (0) rather than fail.
 		if h.deps.Torrent != nil {

@@ -25,7 +25,7 @@ var pages = []string{
 }
 
 var funcs = template.FuncMap{
-	"bytes":    humanBytes,
+	"bytes":    archive.HumanBytes,
 	"date":     formatDate,
 	"datetime": formatDateTime,
 	"snippet":  snippetHTML,
@@ -237,19 +237,6 @@ func snippetHTML(s string) template.HTML {
 		b.WriteString("</mark>")
 	}
 	return template.HTML(b.String())
-}
-
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit && exp < 5; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
 func formatDate(t time.Time) string {

@@ -108,7 +108,13 @@ func (p *pkg) parse(name string, tw *textWriter, fn func(d *xml.Decoder) error) 
 		return err
 	}
 	defer rc.Close()
-	err = fn(newDecoder(rc))
+	return partErr(name, tw, fn(newDecoder(rc)))
+}
+
+// partErr classifies the error of reading a part: the end is no error, a
+// failed text write is reported as such, limits and cancellation pass
+// through, anything else means the part is corrupt.
+func partErr(name string, tw *textWriter, err error) error {
 	switch {
 	case err == nil, errors.Is(err, io.EOF):
 		return nil

@@ -3,17 +3,13 @@ package office
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/xml"
 	"errors"
-	"fmt"
 	"io"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/trove-archive/trove/internal/extract"
 )
 
 // Worksheets are most of the bytes of most spreadsheets in a leak (database
@@ -41,18 +37,7 @@ func (p *pkg) scanPart(name string, tw *textWriter, fast func(*bufio.Reader) err
 		return p.parse(name, tw, slow)
 	}
 	defer rc.Close()
-	err = fast(br)
-	switch {
-	case err == nil, errors.Is(err, io.EOF):
-		return nil
-	case tw != nil && tw.err != nil:
-		return fmt.Errorf("office write text: %w", tw.err)
-	case errors.Is(err, extract.ErrBomb), errors.Is(err, extract.ErrCorrupt),
-		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return err
-	default:
-		return fmt.Errorf("office %s: %w: %w", name, extract.ErrCorrupt, err)
-	}
+	return partErr(name, tw, fast(br))
 }
 
 // plainUTF8 reports whether a part starting with head is UTF-8 without a

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/trove-archive/trove/internal/archive"
 )
 
 var kindTitle = map[Kind]string{
@@ -85,7 +87,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		what = fmt.Sprintf("a %g%% sample (seed %d)", s.Sample, s.Seed)
 	}
 	fmt.Fprintf(w, "checked %d stored blobs (%s), hashed %s: %d blobs, %s in %.1fs (%.0f MB/s); %d catalog blobs, %d release files",
-		s.StoredBlobs, humanBytes(s.StoredBytes), what, s.HashedBlobs, humanBytes(s.HashedBytes), s.Seconds, s.MBPerSecond,
+		s.StoredBlobs, archive.HumanBytes(s.StoredBytes), what, s.HashedBlobs, archive.HumanBytes(s.HashedBytes), s.Seconds, s.MBPerSecond,
 		s.CatalogBlobs, s.ReleaseFiles)
 	if !s.FullChecks {
 		fmt.Fprint(w, "; SQLite's and FTS5's own checks skipped")
@@ -134,17 +136,4 @@ func plural(s string) string {
 		return "items without index entries"
 	}
 	return s + "s"
-}
-
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
