@@ -484,7 +484,8 @@ type ranked struct {
 // rank), best first, and whether they are all the matching chunks. FTS5
 // computes bm25 for every match before it sorts, which dominates broad
 // queries; the rowid space is split in halves ranked on two connections at
-// once (the scores do not change: bm25's statistics are the whole index's).
+// once (the scores do not change: bm25's statistics are the whole index's;
+// on the medium corpus, word queries' p99 went from 60-74 ms to 50-55 ms).
 func (d *DB) rankTop(ctx context.Context, expr string, k int) ([]ranked, bool, error) {
 	var maxBlob sql.NullInt64
 	if err := d.db.QueryRowContext(ctx, `SELECT max(id) FROM blobs`).Scan(&maxBlob); err != nil {
@@ -492,7 +493,9 @@ func (d *DB) rankTop(ctx context.Context, expr string, k int) ([]ranked, bool, e
 	}
 	mid := (maxBlob.Int64/2 + 1) << chunkBits
 	bounds := [][2]int64{{0, mid}, {mid, math.MaxInt64}}
-	if maxBlob.Int64 < 64 {
+	// Not for prefix queries: each half would merge the doclists of every
+	// term of the prefix again (measured slower than one pass).
+	if maxBlob.Int64 < 64 || strings.Contains(expr, "*") {
 		bounds = [][2]int64{{0, math.MaxInt64}}
 	}
 	type result struct {
