@@ -101,6 +101,12 @@ func cmdServe(ctx context.Context, m *Main, args []string) error {
 		fmt.Fprintf(m.Stdout, "trove: seeding public releases on %s\n", sd.Addr())
 		go pub.seedLoop(ctx, sd, logger)
 	}
+	// Build what the first searches would otherwise wait for.
+	go func() {
+		if err := a.db.WarmSearch(ctx); err != nil {
+			logger.Warn("warm search", "err", err)
+		}
+	}()
 	// Datasets under embargo read as public from its time on; once a
 	// minute the change is also recorded for good, with an audit entry.
 	go func() {

@@ -370,3 +370,41 @@ func TestSearchCacheFollowsLevels(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchOnceForConcurrentSame: the same search asked at once on many
+// connections gives every caller the same result (computed once; the
+// others read the cache), and different readers never share one.
+func TestSearchOnceForConcurrentSame(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	type out struct {
+		total int64
+		err   error
+	}
+	results := make(chan out, 40)
+	for i := 0; i < 40; i++ {
+		p := archive.Admin()
+		if i%2 == 1 {
+			p = archive.Principal{}
+		}
+		go func() {
+			res, err := f.db.Search(ctx, p, archive.SearchRequest{Query: "harbor", Facets: true})
+			if err != nil {
+				results <- out{err: err}
+				return
+			}
+			results <- out{total: res.Total}
+		}()
+	}
+	counts := map[int64]int{}
+	for i := 0; i < 40; i++ {
+		r := <-results
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		counts[r.total]++
+	}
+	if counts[6] != 20 || counts[2] != 20 {
+		t.Errorf("totals %v: want 20 admins seeing 6 and 20 anonymous readers seeing 2", counts)
+	}
+}

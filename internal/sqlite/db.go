@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -34,6 +35,8 @@ type DB struct {
 	aggs  aggCache
 	snaps facetSnaps
 	pages pageCache
+	// computing bounds the searches computed at once (see Search).
+	computing chan struct{}
 }
 
 var (
@@ -68,9 +71,9 @@ func Open(path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite open %s: %w", path, err)
 	}
-	db.SetMaxOpenConns(8)
-	db.SetMaxIdleConns(8)
-	d := &DB{db: db, path: path}
+	db.SetMaxOpenConns(16)
+	db.SetMaxIdleConns(16)
+	d := &DB{db: db, path: path, computing: make(chan struct{}, runtime.NumCPU())}
 	if err := d.migrate(); err != nil {
 		db.Close()
 		return nil, err

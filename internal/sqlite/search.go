@@ -60,6 +60,32 @@ func (d *DB) Search(ctx context.Context, p archive.Principal, req archive.Search
 		r.Took = time.Since(start)
 		return r, nil
 	}
+	// The same search asked on several connections at once (a popular
+	// query, a crowd arriving at a link) is computed once: the others wait
+	// for it, then read the cache.
+	if wait, lead := d.pages.begin(pageKey); lead {
+		defer d.pages.end(pageKey)
+		// At most one full search per core at a time: a crowd of new
+		// queries then queues behind the CPU instead of holding every
+		// database connection, and searches answered from the cache
+		// keep flowing meanwhile.
+		select {
+		case d.computing <- struct{}{}:
+			defer func() { <-d.computing }()
+		case <-ctx.Done():
+			return nil, fmt.Errorf("search: %w", context.Cause(ctx))
+		}
+	} else {
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("search: %w", context.Cause(ctx))
+		}
+		if r := d.pages.get(gen, pageKey); r != nil {
+			r.Took = time.Since(start)
+			return r, nil
+		}
+	}
 	res := &archive.SearchResult{}
 	order := "score, item_id"
 	switch req.Sort {
@@ -242,6 +268,35 @@ type pageCache struct {
 	gen int64
 	m   map[string]*archive.SearchResult
 	off bool
+	// inflight holds the searches being computed, closed when done.
+	inflight map[string]chan struct{}
+}
+
+// begin registers a computation of key: lead is true for the first
+// caller, who must call end; the others get a channel closed at its end.
+func (c *pageCache) begin(key string) (wait <-chan struct{}, lead bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.off {
+		return nil, true
+	}
+	if ch, ok := c.inflight[key]; ok {
+		return ch, false
+	}
+	if c.inflight == nil {
+		c.inflight = map[string]chan struct{}{}
+	}
+	c.inflight[key] = make(chan struct{})
+	return nil, true
+}
+
+func (c *pageCache) end(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if ch, ok := c.inflight[key]; ok {
+		close(ch)
+		delete(c.inflight, key)
+	}
 }
 
 // SetPageCache turns the cache of result pages on (the default) or off,
