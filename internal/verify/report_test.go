@@ -358,3 +358,50 @@ func countDomains(c []archive.DKIMDomainCount) int {
 	}
 	return len(m)
 }
+
+// genSource counts its item passes and reports a generation.
+type genSource struct {
+	memSource
+	gen    int64
+	passes int
+}
+
+func (g *genSource) Generation(context.Context) (int64, error) { return g.gen, nil }
+
+func (g *genSource) ReportItems(ctx context.Context, p archive.Principal, id int64, fn func(*archive.Item) error) error {
+	g.passes++
+	return g.memSource.ReportItems(ctx, p, id, fn)
+}
+
+// TestItemPassCached: a source with a generation is read once per
+// generation (and hour); a write starts a new pass, and callers changing
+// their copy do not change what the next caller gets.
+func TestItemPassCached(t *testing.T) {
+	src := &genSource{memSource: memSource{items: leak()}, gen: 1}
+	ds := &archive.Dataset{ID: 4242, Slug: "cached"}
+	first, err := verify.Build(context.Background(), src, archive.Principal{}, ds, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first.Summary = nil
+	first.Dataset = "changed by a caller"
+	second, err := verify.Build(context.Background(), src, archive.Admin(), ds, now.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if src.passes != 1 {
+		t.Errorf("%d passes over the items for one generation, want 1", src.passes)
+	}
+	if second.Dataset != "cached" || len(second.Summary) == 0 {
+		t.Errorf("second report changed by the first caller: %q, %d summary lines", second.Dataset, len(second.Summary))
+	}
+	src.gen = 2
+	src.items = src.items[:1]
+	third, err := verify.Build(context.Background(), src, archive.Principal{}, ds, now.Add(2*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if src.passes != 2 || third.Counts.Items == second.Counts.Items {
+		t.Errorf("after a write: %d passes, items %d then %d", src.passes, second.Counts.Items, third.Counts.Items)
+	}
+}
