@@ -15,7 +15,7 @@ func cmdSearch(ctx context.Context, m *Main, args []string) error {
 	limit := fs.Int("limit", 20, "results per page (at most 1000)")
 	offset := fs.Int("offset", 0, "skip this many results")
 	sortBy := fs.String("sort", "relevance", "relevance, newest or oldest")
-	facets := fs.Bool("facets", false, "show counts by dataset, type, year, sender domain and language")
+	facets := fs.Bool("facets", false, "show counts by dataset, type, year, sender domain, language and country")
 	asJSON := fs.Bool("json", false, "print JSON")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -56,7 +56,7 @@ func cmdSearch(ctx context.Context, m *Main, args []string) error {
 	}
 	fmt.Fprintf(m.Stdout, "%d result(s) in %s\n", res.Total, res.Took.Round(time.Microsecond*100))
 	if *facets {
-		for _, name := range []string{"dataset", "type", "year", "domain", "lang"} {
+		for _, name := range []string{"dataset", "type", "year", "domain", "lang", "country"} {
 			fc := res.Facets[name]
 			if len(fc) == 0 {
 				continue
