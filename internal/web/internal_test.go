@@ -1,8 +1,12 @@
 package web
 
 import (
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/trove-archive/trove/internal/archive"
 )
 
 func TestSnippetHTML(t *testing.T) {
@@ -97,5 +101,27 @@ func TestMissingTemplate(t *testing.T) {
 	pages = append(append([]string(nil), saved...), "no-such-page")
 	if _, err := parseTemplates(); err == nil || !strings.Contains(err.Error(), "no-such-page") {
 		t.Fatalf("parseTemplates with a missing page: %v", err)
+	}
+}
+
+// TestFacetsShownOnPage: the page lists the most frequent values of each
+// facet, plus the active one wherever it ranks, with links that add or
+// remove its filter.
+func TestFacetsShownOnPage(t *testing.T) {
+	var years []archive.FacetCount
+	for y := 2000; y < 2030; y++ {
+		years = append(years, archive.FacetCount{Value: strconv.Itoa(y), Count: int64(3000 - y)})
+	}
+	r := httptest.NewRequest("GET", "/search?q=report+date:2029", nil)
+	gs := facets(r, "report date:2029", "", map[string][]archive.FacetCount{"year": years})
+	if len(gs) != 1 || len(gs[0].Values) != facetShown+1 {
+		t.Fatalf("groups %+v", gs)
+	}
+	last := gs[0].Values[facetShown]
+	if last.Label != "2029" || !last.Active || !strings.Contains(last.URL, "q=report&") && !strings.HasSuffix(last.URL, "q=report") {
+		t.Errorf("active value: %+v", last)
+	}
+	if first := gs[0].Values[0]; first.Label != "2000" || first.Active || !strings.Contains(first.URL, "date%3A2000") {
+		t.Errorf("first value: %+v", first)
 	}
 }

@@ -150,6 +150,11 @@ func (h *Handler) auditSearch(r *http.Request, q, dataset string, readable []*ar
 }
 
 // facets turns the counts into links that narrow the search.
+// facetShown is how many values of each facet the page lists (plus any
+// active one): the most frequent, which is what narrowing down needs, and
+// a page that stays short on a phone and cheap to render.
+const facetShown = 12
+
 func facets(r *http.Request, q, dataset string, counts map[string][]archive.FacetCount) []facetGroup {
 	base := r.URL.Query()
 	base.Del("page")
@@ -161,24 +166,27 @@ func facets(r *http.Request, q, dataset string, counts map[string][]archive.Face
 			continue
 		}
 		g := facetGroup{Label: f.label}
-		for _, c := range fc {
+		for i, c := range fc {
 			v := facetValue{Label: c.Value, Count: c.Count}
-			u := cloneValues(base)
+			term := f.filter + c.Value
 			if f.filter == "" {
 				v.Active = dataset == c.Value
-				if v.Active {
-					u.Del("dataset")
-				} else {
-					u.Set("dataset", c.Value)
-				}
 			} else {
-				term := f.filter + c.Value
 				v.Active = slices.Contains(words, term)
-				if v.Active {
-					u.Set("q", strings.Join(slices.DeleteFunc(slices.Clone(words), func(s string) bool { return s == term }), " "))
-				} else {
-					u.Set("q", strings.TrimSpace(q+" "+term))
-				}
+			}
+			if i >= facetShown && !v.Active {
+				continue // the API lists up to 50; the page the most frequent
+			}
+			u := cloneValues(base)
+			switch {
+			case f.filter == "" && v.Active:
+				u.Del("dataset")
+			case f.filter == "":
+				u.Set("dataset", c.Value)
+			case v.Active:
+				u.Set("q", strings.Join(slices.DeleteFunc(slices.Clone(words), func(s string) bool { return s == term }), " "))
+			default:
+				u.Set("q", strings.TrimSpace(q+" "+term))
 			}
 			v.URL = "/search?" + u.Encode()
 			g.Values = append(g.Values, v)
