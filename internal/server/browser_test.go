@@ -33,17 +33,23 @@ func findChromium() string {
 	return ""
 }
 
-// TestBrowser drives a real headless Chromium with JavaScript disabled
-// through the archive as a reader would: search, open the email, follow
-// its attachment, download the original, sign in and ask for access to a
-// limited dataset. Full-page screenshots go to $TROVE_ARTIFACTS (default:
-// a temporary folder).
-func TestBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a browser")
-	}
+// browser is a headless Chromium with JavaScript disabled, for the
+// end-to-end tests; screenshots go to $TROVE_ARTIFACTS (default: a
+// temporary folder). newBrowser skips the test without Chromium, except in
+// CI (CI=true), where it fails.
+type browser struct {
+	t         *testing.T
+	ctx       context.Context
+	artifacts string
+}
+
+func newBrowser(t *testing.T) *browser {
+	t.Helper()
 	bin := findChromium()
 	if bin == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("Chromium is not installed (scripts/deps.sh installs it)")
+		}
 		t.Skip("Chromium is not installed (apt-get install chromium, or set TROVE_CHROMIUM): skipping the browser test")
 	}
 	artifacts := os.Getenv("TROVE_ARTIFACTS")
@@ -52,9 +58,6 @@ func TestBrowser(t *testing.T) {
 	} else if err := os.MkdirAll(artifacts, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	s := newStack(t, server.Config{})
-	base := s.srv.URL()
-
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(bin),
 		chromedp.Headless,
@@ -72,37 +75,58 @@ func TestBrowser(t *testing.T) {
 		chromedp.WindowSize(1280, 900),
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
+	t.Cleanup(cancel)
 	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	defer cancelAlloc()
+	t.Cleanup(cancelAlloc)
 	bctx, cancelBrowser := chromedp.NewContext(actx)
-	defer cancelBrowser()
+	t.Cleanup(cancelBrowser)
+	return &browser{t: t, ctx: bctx, artifacts: artifacts}
+}
 
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(bctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
+// do runs steps, failing the test with what on error.
+func (b *browser) do(what string, steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, steps...); err != nil {
+		b.t.Fatalf("%s: %v", what, err)
 	}
-	// html reads the page through the DOM domain: no script runs in it.
-	html := func() string {
-		t.Helper()
-		s, err := chromedp.Run(bctx, chromedp.OuterHTML(chromedp.CSS("html")))
-		if err != nil {
-			t.Fatalf("read the page: %v", err)
-		}
-		return s
+}
+
+// html reads the page through the DOM domain: no script runs in it.
+func (b *browser) html() string {
+	b.t.Helper()
+	s, err := chromedp.Run(b.ctx, chromedp.OuterHTML(chromedp.CSS("html")))
+	if err != nil {
+		b.t.Fatalf("read the page: %v", err)
 	}
-	shot := func(name string) {
-		t.Helper()
-		buf, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		if err := os.WriteFile(filepath.Join(artifacts, name), buf, 0o644); err != nil {
-			t.Fatal(err)
-		}
+	return s
+}
+
+// shot keeps a full-page screenshot as an artifact.
+func (b *browser) shot(name string) {
+	b.t.Helper()
+	buf, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.t.Fatalf("screenshot %s: %v", name, err)
 	}
+	if err := os.WriteFile(filepath.Join(b.artifacts, name), buf, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+// TestBrowser drives a real headless Chromium with JavaScript disabled
+// through the archive as a reader would: search, open the email, follow
+// its attachment, download the original, sign in and ask for access to a
+// limited dataset. Full-page screenshots go to $TROVE_ARTIFACTS (default:
+// a temporary folder).
+func TestBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a browser")
+	}
+	b := newBrowser(t)
+	bctx, do, html, shot := b.ctx, b.do, b.html, b.shot
+	s := newStack(t, server.Config{})
+	base := s.srv.URL()
+
 	// currentURL reads the address from the navigation history.
 	currentURL := func() string {
 		t.Helper()
@@ -248,5 +272,5 @@ func TestBrowser(t *testing.T) {
 	}
 	do("levels", chromedp.Navigate(base+"/admin/datasets"), chromedp.WaitReady(chromedp.CSS("table.list")))
 	shot("admin-datasets.png")
-	t.Logf("screenshots in %s", artifacts)
+	t.Logf("screenshots in %s", b.artifacts)
 }

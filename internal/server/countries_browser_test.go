@@ -6,8 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/xml"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -31,19 +29,8 @@ func TestCountriesBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a browser")
 	}
-	bin := findChromium()
-	if bin == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("Chromium is not installed (scripts/deps.sh installs it)")
-		}
-		t.Skip("Chromium is not installed (apt-get install chromium, or set TROVE_CHROMIUM): skipping the browser test")
-	}
-	artifacts := os.Getenv("TROVE_ARTIFACTS")
-	if artifacts == "" {
-		artifacts = t.TempDir()
-	} else if err := os.MkdirAll(artifacts, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	b := newBrowser(t)
+	bctx, do, html, shot := b.ctx, b.do, b.html, b.shot
 	s := newStack(t, server.Config{})
 	ctx := context.Background()
 	ds, err := s.db.Dataset(ctx, archive.Admin(), "harbor-leak") // about PA and DE
@@ -70,39 +57,6 @@ func TestCountriesBrowser(t *testing.T) {
 	t.Cleanup(func() { srv.Close() })
 	base := srv.URL()
 
-	actx, cancel := chromedp.NewExecAllocator(ctx, chromedp.ExecPath(bin), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("blink-settings", "scriptEnabled=false"), chromedp.WindowSize(1280, 900))
-	defer cancel()
-	tctx, cancelT := context.WithTimeout(actx, 60*time.Second)
-	defer cancelT()
-	bctx, cancelB := chromedp.NewContext(tctx)
-	defer cancelB()
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(bctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	html := func() string {
-		t.Helper()
-		s, err := chromedp.Run(bctx, chromedp.OuterHTML(chromedp.CSS("html")))
-		if err != nil {
-			t.Fatalf("read the page: %v", err)
-		}
-		return s
-	}
-	shot := func(name string) {
-		t.Helper()
-		buf, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		if err := os.WriteFile(filepath.Join(artifacts, name), buf, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
 	do("start", chromedp.Navigate("about:blank"))
 	if _, err := chromedp.Call(bctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
 		t.Fatal(err)
@@ -142,7 +96,7 @@ func TestCountriesBrowser(t *testing.T) {
 			t.Fatalf("country page lacks %q", want)
 		}
 	}
-	t.Logf("screenshots in %s", artifacts)
+	t.Logf("screenshots in %s", b.artifacts)
 }
 
 // fmtStyles renders computed styles as name=value pairs.
