@@ -3,7 +3,6 @@ package publish
 import (
 	"bytes"
 	"encoding/csv"
-	"encoding/xml"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/trove-archive/trove/internal/archive"
+	"github.com/trove-archive/trove/internal/feed"
 	"github.com/trove-archive/trove/internal/release"
 )
 
@@ -68,59 +68,6 @@ func releaseLinks(base string, rel *archive.Release) links {
 	return links{page: dir, torrent: dir + escape(rel.Name+".torrent")}
 }
 
-// RSS 2.0 (https://www.rssboard.org/rss-specification), with the torrent
-// namespace many torrent clients and feed tools read
-// (http://xmlns.ezrss.it/0.1/).
-type rssFeed struct {
-	XMLName xml.Name   `xml:"rss"`
-	Version string     `xml:"version,attr"`
-	Atom    string     `xml:"xmlns:atom,attr"`
-	Torrent string     `xml:"xmlns:torrent,attr"`
-	Channel rssChannel `xml:"channel"`
-}
-
-type rssChannel struct {
-	Title         string    `xml:"title"`
-	Link          string    `xml:"link"`
-	Description   string    `xml:"description"`
-	Self          rssLink   `xml:"atom:link"`
-	LastBuildDate string    `xml:"lastBuildDate,omitempty"`
-	TTL           int       `xml:"ttl"`
-	Items         []rssItem `xml:"item"`
-}
-
-type rssLink struct {
-	Href string `xml:"href,attr"`
-	Rel  string `xml:"rel,attr"`
-	Type string `xml:"type,attr"`
-}
-
-type rssItem struct {
-	Title       string        `xml:"title"`
-	Link        string        `xml:"link"`
-	GUID        rssGUID       `xml:"guid"`
-	PubDate     string        `xml:"pubDate"`
-	Description string        `xml:"description"`
-	Category    string        `xml:"category,omitempty"`
-	Enclosure   *rssEnclosure `xml:"enclosure"`
-	// torrent namespace
-	FileName      string `xml:"torrent:fileName,omitempty"`
-	ContentLength int64  `xml:"torrent:contentLength"`
-	InfoHash      string `xml:"torrent:infoHash"`
-	MagnetURI     string `xml:"torrent:magnetURI,omitempty"`
-}
-
-type rssGUID struct {
-	IsPermaLink string `xml:"isPermaLink,attr"`
-	Value       string `xml:",chardata"`
-}
-
-type rssEnclosure struct {
-	URL    string `xml:"url,attr"`
-	Length int    `xml:"length,attr"`
-	Type   string `xml:"type,attr"`
-}
-
 // rss serves GET /releases/feed.rss: one item per release the reader may
 // see, whose enclosure is the .torrent (what torrent clients' RSS
 // subscriptions download).
@@ -130,74 +77,26 @@ func (h *handler) rss(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	base := baseURL(r)
-	feed := rssFeed{Version: "2.0", Atom: "http://www.w3.org/2005/Atom", Torrent: "http://xmlns.ezrss.it/0.1/",
-		Channel: rssChannel{
-			Title:       "Releases on " + r.Host,
-			Link:        base + "/releases/",
-			Description: "Signed releases of datasets, as torrents and bulk downloads.",
-			Self:        rssLink{Href: base + "/releases/feed.rss", Rel: "self", Type: "application/rss+xml"},
-			TTL:         60,
-		}}
-	if len(list) > 0 {
-		feed.Channel.LastBuildDate = list[0].Created.UTC().Format(time.RFC1123Z)
-	}
+	base := feed.BaseURL(r)
+	f := feed.New("Releases on "+r.Host, base+"/releases/",
+		"Signed releases of datasets, as torrents and bulk downloads.", base+"/releases/feed.rss", list)
 	for _, rel := range list {
 		l := releaseLinks(base, rel)
-		it := rssItem{
-			Title:         itemTitle(rel),
-			Link:          l.page,
-			GUID:          rssGUID{IsPermaLink: "false", Value: rel.InfoHash},
-			PubDate:       rel.Created.UTC().Format(time.RFC1123Z),
-			Description:   describe(rel),
-			Category:      string(rel.Level),
-			FileName:      rel.Name + ".torrent",
-			ContentLength: rel.Size,
-			InfoHash:      rel.InfoHash,
-			MagnetURI:     h.magnet(rel),
-		}
-		// The enclosure's length is the .torrent's (RSS 2.0). A torrent
-		// that cannot be made costs its item the enclosure, not the
-		// whole feed its existence.
+		// A torrent that cannot be made costs its item the enclosure, not
+		// the whole feed its existence.
+		n := 0
 		if h.cfg.Torrent != nil {
 			if b, err := h.cfg.Torrent(r.Context(), rel); err != nil {
 				h.log.Error("publish: feed: torrent", "release", rel.Name, "err", err)
 			} else {
-				it.Enclosure = &rssEnclosure{URL: l.torrent, Length: len(b), Type: "application/x-bittorrent"}
+				n = len(b)
 			}
 		}
-		feed.Channel.Items = append(feed.Channel.Items, it)
+		f.Channel.Items = append(f.Channel.Items, feed.ReleaseItem(rel, l.page, l.torrent, n, h.magnet(rel)))
 	}
-	var buf bytes.Buffer
-	buf.WriteString(xml.Header)
-	enc := xml.NewEncoder(&buf)
-	enc.Indent("", "  ")
-	if err := enc.Encode(feed); err != nil {
-		h.fail(w, r, fmt.Errorf("feed: %w", err))
-		return
+	if err := feed.Write(w, "application/rss+xml; charset=utf-8", f); err != nil {
+		h.log.Error("publish: feed", "err", err)
 	}
-	buf.WriteByte('\n')
-	w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
-	w.Write(buf.Bytes())
-}
-
-func itemTitle(rel *archive.Release) string {
-	if rel.Title == "" || rel.Title == rel.Name {
-		return rel.Name
-	}
-	return rel.Name + ": " + rel.Title
-}
-
-func describe(rel *archive.Release) string {
-	files := "files"
-	if rel.Files == 1 {
-		files = "file"
-	}
-	s := fmt.Sprintf("%s (%d bytes) in %d %s. Level: %s.", archive.HumanBytes(rel.Size), rel.Size, rel.Files, files, rel.Level)
-	if len(rel.Countries) > 0 {
-		s += " Countries: " + strings.Join(rel.Countries, ", ") + "."
-	}
-	return s
 }
 
 // csvHeader is the first line of /releases/feed.csv.
@@ -210,7 +109,7 @@ func (h *handler) csv(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	base := baseURL(r)
+	base := feed.BaseURL(r)
 	var buf bytes.Buffer
 	cw := csv.NewWriter(&buf)
 	cw.UseCRLF = true

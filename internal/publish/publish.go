@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"html/template"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -211,40 +210,6 @@ func serveBytes(w http.ResponseWriter, r *http.Request, contentType string, modT
 	hd.Set("Content-Type", contentType)
 	hd.Set("ETag", `"`+hex.EncodeToString(sum[:])+`"`)
 	http.ServeContent(w, r, "", modTime, bytes.NewReader(b))
-}
-
-// baseURL is the scheme and host the request reached, for the absolute
-// links feeds need. The scheme is https when the connection is TLS. A
-// reverse proxy on the same host (a loopback peer) may say the client used
-// https or http with X-Forwarded-Proto; the header is ignored from any
-// other peer and for any other value. Like Host, it only shapes the
-// links in the answer to that same request, which no cache keeps
-// (Cache-Control: no-store).
-func baseURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	} else if fromLoopback(r) {
-		p, _, _ := strings.Cut(r.Header.Get("X-Forwarded-Proto"), ",")
-		switch p = strings.ToLower(strings.TrimSpace(p)); p {
-		case "http", "https":
-			scheme = p
-		}
-	}
-	host := r.Host
-	if host == "" {
-		host = "localhost"
-	}
-	return scheme + "://" + host
-}
-
-func fromLoopback(r *http.Request) bool {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return false
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // escape percent-encodes one path element for an href. Colons are encoded
