@@ -258,8 +258,25 @@ func (d *DB) CheckTables(ctx context.Context) ([]string, error) {
 	return out, nil
 }
 
+// checkMmap is the memory map a check's connection reads the catalog
+// through (SQLite caps it at 2 GiB by default): FTS5's check reads the
+// whole index and every stored text once, and reading them mapped instead
+// of page by page through read(2) made it about a fifth faster on the
+// medium benchmark archive. Only the check's own connection maps, and only
+// while it runs (see Open on why others do not).
+const checkMmap = 1 << 40
+
 func (d *DB) pragmaCheck(ctx context.Context, q string) ([]string, error) {
-	msgs, err := queryAll(ctx, d.db, "check", func(sc rowScanner) (string, error) {
+	conn, err := d.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("check: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA mmap_size = %d`, int64(checkMmap))); err != nil {
+		return nil, fmt.Errorf("check: %w", err)
+	}
+	defer conn.ExecContext(context.Background(), `PRAGMA mmap_size = 0`)
+	msgs, err := queryAll(ctx, conn, "check", func(sc rowScanner) (string, error) {
 		var s string
 		return s, sc.Scan(&s)
 	}, q)
