@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,10 +29,14 @@ type facetSnap struct {
 	start []int32 // items of blob b are tup[start[b]:start[b+1]]
 	tup   []facetTuple
 	str   []string // interned kinds, domains and languages; str[0] = ""
-	// countries detected in blobs (few blobs have any), and datasets'
-	// countries: both count in the country facet, like the country: filter.
-	blobCountries map[int64][]string
-	dsCountries   map[int64][]string
+	// Countries detected in blobs (assigned ones: those the country:
+	// filter finds), blob b's in cList[cStart[b]:cStart[b+1]], and
+	// datasets' countries; both count in the country facet, like the
+	// country: filter. Both are indexes into cstr.
+	cstr   []string
+	cStart []int32
+	cList  []int32
+	dsC    map[int64][]int32
 }
 
 type facetTuple struct {
@@ -174,13 +179,53 @@ func (d *DB) buildFacetSnap(ctx context.Context, want int64) (*facetSnap, error)
 	for ; next < int64(len(snap.start)); next++ {
 		snap.start[next] = int32(len(snap.tup))
 	}
-	snap.blobCountries, err = listsByID(ctx, tx, `SELECT blob_id, group_concat(country) FROM blob_countries WHERE assigned = 1 GROUP BY blob_id`)
+	cindex := map[string]int32{}
+	country := func(c string) int32 {
+		if i, ok := cindex[c]; ok {
+			return i
+		}
+		i := int32(len(snap.cstr))
+		snap.cstr = append(snap.cstr, c)
+		cindex[c] = i
+		return i
+	}
+	snap.cStart = make([]int32, len(snap.start))
+	crows, err := tx.QueryContext(ctx, `SELECT blob_id, country FROM blob_countries WHERE assigned = 1 ORDER BY blob_id`)
+	if err != nil {
+		return nil, fmt.Errorf("facet snapshot: %w", err)
+	}
+	defer crows.Close()
+	var c string
+	next = 0
+	for crows.Next() {
+		if err := crows.Scan(&blob, &c); err != nil {
+			return nil, fmt.Errorf("facet snapshot: %w", err)
+		}
+		if blob < 0 || blob > maxBlob.Int64 {
+			continue
+		}
+		for ; next <= blob; next++ {
+			snap.cStart[next] = int32(len(snap.cList))
+		}
+		snap.cList = append(snap.cList, country(c))
+	}
+	if err := crows.Err(); err != nil {
+		return nil, fmt.Errorf("facet snapshot: %w", err)
+	}
+	for ; next < int64(len(snap.cStart)); next++ {
+		snap.cStart[next] = int32(len(snap.cList))
+	}
+	dsCountries, err := listsByID(ctx, tx, `SELECT id, countries FROM datasets`)
 	if err != nil {
 		return nil, err
 	}
-	snap.dsCountries, err = listsByID(ctx, tx, `SELECT id, countries FROM datasets`)
-	if err != nil {
-		return nil, err
+	snap.dsC = map[int64][]int32{}
+	for id, list := range dsCountries {
+		for _, c := range list {
+			if i := country(c); !slices.Contains(snap.dsC[id], i) {
+				snap.dsC[id] = append(snap.dsC[id], i)
+			}
+		}
 	}
 	return snap, nil
 }
@@ -247,146 +292,222 @@ func (d *DB) visibleDatasets(ctx context.Context, p archive.Principal, slug stri
 // the matching blob IDs come from the FTS index, their items' facet values
 // from the snapshot, restricted to the visible datasets.
 func (d *DB) aggregateSnap(ctx context.Context, snap *facetSnap, plan *plan, visible map[int64]string) (int64, map[string][]archive.FacetCount, error) {
-	counts := newFacetCounter(snap)
-	var cs []string
-	addCountries := func(blob int64, ds int64) {
-		for _, list := range [][]string{snap.dsCountries[ds], snap.blobCountries[blob]} {
-			for _, c := range list {
-				if !slices.Contains(cs, c) {
-					cs = append(cs, c)
-					counts.countries[c]++
-				}
-			}
-		}
-	}
-	excluded := map[int64]bool{}
+	c := newFacetCounter(snap, visible)
+	var excluded []uint64 // bitmap of blobs matching a NOT
 	for _, e := range plan.nots {
-		rows, err := d.db.QueryContext(ctx, `SELECT DISTINCT rowid >> 20 FROM fts WHERE fts MATCH ?`, e)
-		if err != nil {
-			return 0, nil, ftsError(err)
+		if excluded == nil {
+			excluded = make([]uint64, len(snap.start)/64+1)
 		}
-		var blob int64
-		for rows.Next() {
-			if err := rows.Scan(&blob); err != nil {
-				rows.Close()
-				return 0, nil, fmt.Errorf("facets: %w", err)
+		err := d.matchingBlobs(ctx, `SELECT group_concat(rowid >> 20) FROM fts WHERE fts MATCH ? AND rowid >= ? AND rowid < ?`, []any{e}, true, func(blob int64) {
+			if blob >= 0 && blob+1 < int64(len(snap.start)) {
+				excluded[blob/64] |= 1 << (blob % 64)
 			}
-			excluded[blob] = true
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return 0, nil, ftsError(err)
+		})
+		if err != nil {
+			return 0, nil, err
 		}
 	}
 	add := func(blob int64) {
-		if excluded[blob] {
+		if excluded != nil && excluded[blob/64]&(1<<(blob%64)) != 0 {
 			return
 		}
-		cs = cs[:0]
-		tups := snap.items(blob)
-		if len(tups) == 1 { // the common case: one item, nothing to deduplicate
-			t := tups[0]
-			if _, ok := visible[t.ds]; ok {
-				counts.blobs++
-				counts.add(0, visible[t.ds])
-				counts.addIdx(1, t.kind)
-				if t.year != 0 {
-					counts.years[t.year]++
-				}
-				counts.addIdx(3, t.domain)
-				counts.addIdx(4, t.lang)
-				addCountries(blob, t.ds)
-			}
-			return
-		}
-		var seen [5][]string
-		found := false
-		has := func(f int, v string) bool {
-			for _, s := range seen[f] {
-				if s == v {
-					return true
-				}
-			}
-			seen[f] = append(seen[f], v)
-			return false
-		}
-		for _, t := range tups {
-			slug, ok := visible[t.ds]
-			if !ok {
-				continue
-			}
-			found = true
-			addCountries(blob, t.ds)
-			vals := [5]string{slug, snap.str[t.kind], "", snap.str[t.domain], snap.str[t.lang]}
-			if t.year != 0 {
-				vals[2] = strconv.Itoa(int(t.year))
-			}
-			for f, v := range vals {
-				if v != "" && !has(f, v) {
-					counts.m[f][v]++
-				}
-			}
-		}
-		if found {
-			counts.blobs++
-		}
+		c.add(blob)
 	}
 	if plan.fts == "" {
 		for b := int64(0); b+1 < int64(len(snap.start)); b++ {
 			add(b)
 		}
-	} else {
+		return c.blobs, c.result(), nil
+	}
+	q := `SELECT group_concat(rowid >> 20) FROM fts WHERE fts MATCH ? AND rowid >= ? AND rowid < ?`
+	args := []any{plan.fts}
+	ranged := true
+	if len(plan.parts) > 0 {
+		// With the documents matching only across chunks, in one
+		// list (they are few); the bitmap below removes duplicates.
 		cte, ca := plan.matches(true)
-		rows, err := d.db.QueryContext(ctx, `WITH `+cte+` SELECT blob_id FROM m`, ca...)
-		if err != nil {
-			return 0, nil, ftsError(err)
+		q, args, ranged = `WITH `+cte+` SELECT group_concat(blob_id) FROM m`, ca, false
+	}
+	seen := make([]uint64, len(snap.start)/64+1)
+	err := d.matchingBlobs(ctx, q, args, ranged, func(blob int64) {
+		if blob < 0 || blob+1 >= int64(len(snap.start)) {
+			return // written after the snapshot: counted by the next one
 		}
-		var blob int64
-		for rows.Next() {
-			if err := rows.Scan(&blob); err != nil {
-				rows.Close()
-				return 0, nil, fmt.Errorf("facets: %w", err)
+		if seen[blob/64]&(1<<(blob%64)) != 0 {
+			return
+		}
+		seen[blob/64] |= 1 << (blob % 64)
+		add(blob)
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	return c.blobs, c.result(), nil
+}
+
+// matchingBlobs calls fn with each blob ID q returns as one
+// comma-separated list (group_concat), which crosses from SQLite to Go once
+// instead of once per matching chunk: several times faster for broad
+// terms. When ranged, q's last two arguments are a range of rowids, asked
+// range by range to bound the size of one list.
+func (d *DB) matchingBlobs(ctx context.Context, q string, args []any, ranged bool, fn func(blob int64)) error {
+	var maxBlob sql.NullInt64
+	if err := d.db.QueryRowContext(ctx, `SELECT max(id) FROM blobs`).Scan(&maxBlob); err != nil {
+		return fmt.Errorf("facets: %w", err)
+	}
+	const span = 1 << 18 // blobs per range
+	var list []byte
+	for lo := int64(0); lo <= maxBlob.Int64; lo += span {
+		hi := lo + span
+		if hi > maxBlob.Int64 || !ranged {
+			hi = math.MaxInt64 >> chunkBits // the last range is open: blobs written meanwhile
+		}
+		a := args
+		if ranged {
+			a = append(slices.Clone(args), lo<<chunkBits, hi<<chunkBits)
+		}
+		if err := d.db.QueryRowContext(ctx, q, a...).Scan(&list); err != nil {
+			return ftsError(err)
+		}
+		var n int64
+		digits := false
+		for _, ch := range list {
+			if ch >= '0' && ch <= '9' {
+				n = n*10 + int64(ch-'0')
+				digits = true
+				continue
 			}
-			add(blob)
+			if digits {
+				fn(n)
+			}
+			n, digits = 0, false
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return 0, nil, ftsError(err)
+		if digits {
+			fn(n)
+		}
+		if !ranged {
+			break
 		}
 	}
-	return counts.blobs, counts.result(), nil
+	return nil
 }
 
 // facetCounter counts documents per facet value: dataset (slug), type,
-// year, domain, lang.
+// year, domain, language and country. The common document, one item, is
+// counted into arrays indexed by the snapshot's interned values; documents
+// with several items (copies) are deduplicated value by value.
 type facetCounter struct {
-	snap  *facetSnap
-	blobs int64
-	m     [5]map[string]int64
-	// idx counts interned values before they are turned into strings.
-	idx       [5]map[int32]int64
-	years     map[int32]int64
-	countries map[string]int64
+	snap    *facetSnap
+	blobs   int64
+	visible []string // slug by dataset ID; "" = not visible
+	ds      []int64  // by dataset ID
+	str     [3][]int64
+	years   map[int32]int64
+	country []int64 // by index into snap.cstr
+	// dsOnly counts, by dataset ID, one-item documents with no country of
+	// their own: each adds one to each of its dataset's countries.
+	dsOnly []int64
+	m      [5]map[string]int64 // multi-item documents
+	cs     []int32             // scratch: a document's countries
 }
 
-func newFacetCounter(snap *facetSnap) *facetCounter {
-	c := &facetCounter{snap: snap, years: map[int32]int64{}, countries: map[string]int64{}}
+func newFacetCounter(snap *facetSnap, visible map[int64]string) *facetCounter {
+	var maxDS int64
+	for id := range visible {
+		maxDS = max(maxDS, id)
+	}
+	c := &facetCounter{snap: snap, years: map[int32]int64{}, visible: make([]string, maxDS+1),
+		ds: make([]int64, maxDS+1), dsOnly: make([]int64, maxDS+1), country: make([]int64, len(snap.cstr))}
+	for id, slug := range visible {
+		if id >= 0 {
+			c.visible[id] = slug
+		}
+	}
+	for i := range c.str {
+		c.str[i] = make([]int64, len(snap.str))
+	}
 	for i := range c.m {
 		c.m[i] = map[string]int64{}
-		c.idx[i] = map[int32]int64{}
 	}
 	return c
 }
 
-func (c *facetCounter) add(f int, v string) {
-	if v != "" {
-		c.m[f][v]++
+func (c *facetCounter) slug(ds int64) string {
+	if ds < 0 || ds >= int64(len(c.visible)) {
+		return ""
 	}
+	return c.visible[ds]
 }
 
-func (c *facetCounter) addIdx(f int, i int32) {
-	if i != 0 {
-		c.idx[f][i]++
+// add counts blob's visible items, once per facet value.
+func (c *facetCounter) add(blob int64) {
+	s := c.snap
+	tups := s.items(blob)
+	own := s.cList[s.cStart[blob]:s.cStart[blob+1]]
+	if len(tups) == 1 { // the common case: one item, nothing to deduplicate
+		t := tups[0]
+		if c.slug(t.ds) == "" {
+			return
+		}
+		c.blobs++
+		c.ds[t.ds]++
+		c.str[0][t.kind]++
+		c.str[1][t.domain]++
+		c.str[2][t.lang]++
+		if t.year != 0 {
+			c.years[t.year]++
+		}
+		if len(own) == 0 {
+			c.dsOnly[t.ds]++
+			return
+		}
+		c.cs = append(c.cs[:0], own...)
+		for _, x := range s.dsC[t.ds] {
+			if !slices.Contains(c.cs, x) {
+				c.cs = append(c.cs, x)
+			}
+		}
+		for _, x := range c.cs {
+			c.country[x]++
+		}
+		return
+	}
+	var seen [5][]string
+	has := func(f int, v string) bool {
+		if slices.Contains(seen[f], v) {
+			return true
+		}
+		seen[f] = append(seen[f], v)
+		return false
+	}
+	found := false
+	c.cs = append(c.cs[:0], own...)
+	for _, t := range tups {
+		slug := c.slug(t.ds)
+		if slug == "" {
+			continue
+		}
+		found = true
+		for _, x := range s.dsC[t.ds] {
+			if !slices.Contains(c.cs, x) {
+				c.cs = append(c.cs, x)
+			}
+		}
+		vals := [5]string{slug, s.str[t.kind], "", s.str[t.domain], s.str[t.lang]}
+		if t.year != 0 {
+			vals[2] = strconv.Itoa(int(t.year))
+		}
+		for f, v := range vals {
+			if v != "" && !has(f, v) {
+				c.m[f][v]++
+			}
+		}
+	}
+	if found {
+		c.blobs++
+		for _, x := range c.cs {
+			c.country[x]++
+		}
 	}
 }
 
@@ -395,18 +516,38 @@ var facetNames = [5]string{"dataset", "type", "year", "domain", "lang"}
 // result merges the counts and returns each facet's top 50, most frequent
 // first, ties by value.
 func (c *facetCounter) result() map[string][]archive.FacetCount {
-	for f := range c.idx {
-		for i, n := range c.idx[f] {
-			c.m[f][c.snap.str[i]] += n
+	for id, n := range c.ds {
+		if n > 0 {
+			c.m[0][c.visible[id]] += n
+		}
+	}
+	for f, counts := range c.str {
+		for i, n := range counts {
+			if i != 0 && n > 0 {
+				c.m[[3]int{1, 3, 4}[f]][c.snap.str[i]] += n
+			}
 		}
 	}
 	for y, n := range c.years {
 		c.m[2][strconv.Itoa(int(y))] += n
 	}
+	for id, n := range c.dsOnly {
+		if n > 0 {
+			for _, x := range c.snap.dsC[int64(id)] {
+				c.country[x] += n
+			}
+		}
+	}
+	countries := map[string]int64{}
+	for i, n := range c.country {
+		if n > 0 {
+			countries[c.snap.cstr[i]] += n
+		}
+	}
 	out := map[string][]archive.FacetCount{}
 	for f, name := range facetNames {
 		out[name] = topFacets(c.m[f])
 	}
-	out["country"] = topFacets(c.countries)
+	out["country"] = topFacets(countries)
 	return out
 }

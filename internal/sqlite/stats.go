@@ -126,6 +126,7 @@ type aggCache struct {
 	mu  sync.Mutex
 	gen int64
 	m   map[string]aggEntry
+	off bool
 }
 
 type aggEntry struct {
@@ -147,6 +148,7 @@ func (d *DB) cachedAggregate(ctx context.Context, p archive.Principal, dataset s
 		c.gen, c.m = gen, map[string]aggEntry{}
 	}
 	e, ok := c.m[key]
+	ok = ok && !c.off
 	c.mu.Unlock()
 	if ok {
 		return e.total, e.facets, nil

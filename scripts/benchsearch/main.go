@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"sort"
 	"strings"
@@ -98,6 +99,8 @@ func main() {
 	dbPath := flag.String("db", "", "catalog.db")
 	planted := flag.String("planted", "", ".truth/planted.tsv")
 	reps := flag.Int("reps", 5, "times each query is timed")
+	trace := flag.Bool("trace", false, "print every timing of the word and boolean queries to stderr")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the word and boolean queries to this file")
 	flag.Parse()
 	db, err := sqlite.Open(*dbPath)
 	if err != nil {
@@ -105,9 +108,13 @@ func main() {
 		os.Exit(1)
 	}
 	defer db.Close()
-	// Time the search itself: the cache of result pages would answer
-	// every repetition after the first from memory.
-	db.SetPageCache(false)
+	// Time the search itself: the caches of result pages and of facets
+	// would answer every repetition after the first from memory.
+	db.SetSearchCaches(false)
+	if err := db.WarmSearch(context.Background()); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	ns, err := readPlanted(*planted)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -173,10 +180,22 @@ func main() {
 		return latency{Class: name, N: len(ds), P50: pct(ds, .50), P95: pct(ds, .95), P99: pct(ds, .99), Max: pct(ds, 1)}
 	}
 	rep.Latency = append(rep.Latency, lat("phrases", phraseLat))
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	for _, c := range classes {
 		var all []time.Duration
 		for _, q := range c.qs {
 			_, ds := timeQuery(q)
+			if *trace {
+				fmt.Fprintln(os.Stderr, q, ds)
+			}
 			all = append(all, ds...)
 			worst := slices.Max(ds)
 			rep.Slowest = append(rep.Slowest, fmt.Sprintf("%8.1f ms  %s", float64(worst.Microseconds())/1000, q))
@@ -190,4 +209,5 @@ func main() {
 	enc := json.NewEncoder(os.Stdout)
 	enc.SetIndent("", "  ")
 	enc.Encode(rep)
+	pprof.StopCPUProfile()
 }
