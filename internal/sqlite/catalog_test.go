@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -406,5 +407,64 @@ func TestSearchOnceForConcurrentSame(t *testing.T) {
 	}
 	if counts[6] != 20 || counts[2] != 20 {
 		t.Errorf("totals %v: want 20 admins seeing 6 and 20 anonymous readers seeing 2", counts)
+	}
+}
+
+// TestSelectiveFilterBeyondTopChunks: a filter that only the lowest-ranked
+// matches pass still finds them all, ranked, with their snippets. The 300
+// best chunks of "harbor" (more than the first ranking pass keeps) are text
+// files; the 25 emails from gov.example mention it once in a longer text.
+func TestSelectiveFilterBeyondTopChunks(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "catalog.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ds := &archive.Dataset{Slug: "leak", Level: archive.LevelPublic}
+	if err := db.CreateDataset(ctx, ds); err != nil {
+		t.Fatal(err)
+	}
+	w, err := db.NewWriter(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	filler := strings.Repeat("minutes of the committee on budgets and roads ", 20)
+	for i := 0; i < 325; i++ {
+		id := w.NewBlobID()
+		kind, text, oc := archive.KindText, fmt.Sprintf("harbor harbor harbor notes %d", i), archive.Meta{}
+		if i >= 300 {
+			kind, text = archive.KindEmail, fmt.Sprintf("%s the harbor, mail %d", filler, i)
+			oc.Email = &archive.Email{From: fmt.Sprintf("clerk%d@gov.example", i)}
+		}
+		w.InsertBlob(id, archive.Hash([]byte(fmt.Sprint("b", i))), 10, "text/plain", kind)
+		w.InsertItem(&sqlite.ItemRow{ID: w.NewItemID(), DatasetID: ds.ID, BlobID: id, Name: fmt.Sprintf("f%d", i), Path: fmt.Sprintf("f%d", i)})
+		w.AddChunk(id, 0, 0, fmt.Sprintf("f%d", i), text)
+		w.FinishBlob(&sqlite.BlobOutcome{BlobID: id, Kind: kind, Status: archive.StatusOK, Chunks: 1, Meta: oc})
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"harbor from:gov.example", "harbor type:email"} {
+		res, err := db.Search(ctx, archive.Admin(), archive.SearchRequest{Query: q, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Total != 25 || len(res.Hits) != 10 {
+			t.Fatalf("%s: total %d, %d hits; want 25 and a page of 10", q, res.Total, len(res.Hits))
+		}
+		for _, h := range res.Hits {
+			if h.Item.Kind != archive.KindEmail || !strings.Contains(h.Snippet, "harbor") {
+				t.Errorf("%s: hit %s (%s) snippet %q", q, h.Item.Path, h.Item.Kind, h.Snippet)
+			}
+		}
+		// The last page holds the other five, none twice.
+		last, err := db.Search(ctx, archive.Admin(), archive.SearchRequest{Query: q, Limit: 10, Offset: 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(last.Hits) != 5 {
+			t.Errorf("%s offset 20: %d hits, want 5", q, len(last.Hits))
+		}
 	}
 }

@@ -144,42 +144,64 @@ func (d *DB) Search(ctx context.Context, p archive.Principal, req archive.Search
 	}()
 	var hrs []hitRow
 	var best map[int64]int64 // blob → its best-ranked chunk, from the fast path
+	ranked := false          // the fast path made the page
 	want := req.Limit + req.Offset
 	if plan.fts != "" && order == "score, item_id" && want <= 1000 {
 		// Fast path: rank only the best chunks, then filter. Falls back to
 		// ranking every match when filters leave the page short (and for
 		// pages deep in the results).
 		k := 4*want + 100
-		top, complete, err := d.rankTop(ctx, plan.fts, k)
-		if err != nil {
-			return nil, err
+		// First the best chunks of the whole index, then filtered: with
+		// item filters (from:, type:, date: ...) that leave that page
+		// short, only the chunks of documents passing them are ranked
+		// (bm25 is what costs; a selective filter would otherwise rank
+		// every match again, joined to its items). Not first: the
+		// filter's subquery costs a pass over the items it selects.
+		filters := []string{""}
+		if plan.sql != "" && len(plan.nots) == 0 {
+			filters = append(filters, ` AND (rowid >> 20) IN (SELECT i.blob_id FROM items i JOIN datasets d ON d.id = i.dataset_id WHERE `+cond+`)`)
 		}
-		vals := make([]string, len(top))
-		a := make([]any, 0, 2*len(top)+len(args)+2)
-		best = make(map[int64]int64, len(top))
-		for i, t := range top {
-			if _, ok := best[t.blob]; !ok {
-				best[t.blob] = t.rowid
+		for n, filter := range filters {
+			var fargs []any
+			if filter != "" {
+				fargs = args
 			}
-			vals[i] = "(?, ?)"
-			a = append(a, t.blob, t.score)
-		}
-		if len(top) > 0 {
-			q := `WITH top(blob_id, score) AS (VALUES ` + strings.Join(vals, ",") + `),
-			m AS (SELECT blob_id, min(score) AS score FROM top GROUP BY 1)
-			SELECT item_id, score, copies FROM (` + hitCols + `) ORDER BY score LIMIT ? OFFSET ?`
-			hrs, err = page(q, append(append(a, args...), req.Limit, req.Offset)...)
+			top, complete, err := d.rankTop(ctx, plan.fts, k, filter, fargs)
 			if err != nil {
 				return nil, err
 			}
-		}
-		// A short page is complete when every matching chunk was ranked
-		// (and no document matches only across chunks); else rank them all.
-		if len(hrs) < req.Limit && (len(hrs) == 0 || !complete || len(plan.parts) > 0) {
+			vals := make([]string, len(top))
+			a := make([]any, 0, 2*len(top)+len(args)+2)
+			best = make(map[int64]int64, len(top))
+			for i, t := range top {
+				if _, ok := best[t.blob]; !ok {
+					best[t.blob] = t.rowid
+				}
+				vals[i] = "(?, ?)"
+				a = append(a, t.blob, t.score)
+			}
 			hrs = nil
+			if len(top) > 0 {
+				q := `WITH top(blob_id, score) AS (VALUES ` + strings.Join(vals, ",") + `),
+				m AS (SELECT blob_id, min(score) AS score FROM top GROUP BY 1)
+				SELECT item_id, score, copies FROM (` + hitCols + `) ORDER BY score LIMIT ? OFFSET ?`
+				hrs, err = page(q, append(append(a, args...), req.Limit, req.Offset)...)
+				if err != nil {
+					return nil, err
+				}
+			}
+			// A short page is complete when every matching chunk was
+			// ranked (and no document matches only across chunks);
+			// else try the next way, and at last rank them all.
+			short := len(hrs) < req.Limit && (!complete || len(plan.parts) > 0 || (len(hrs) == 0 && n == 0 && len(filters) == 1))
+			if !short {
+				ranked = true
+				break
+			}
+			hrs, best = nil, nil
 		}
 	}
-	if hrs == nil {
+	if !ranked {
 		var q string
 		var a []any
 		if plan.fts != "" {
@@ -548,7 +570,10 @@ type ranked struct {
 // The order is by bm25(fts), the same value as FTS5's rank column, so that
 // SQLite keeps only the best k in a heap: "ORDER BY rank" makes FTS5 sort
 // every match in full first (a third slower on broad words).
-func (d *DB) rankTop(ctx context.Context, expr string, k int) ([]ranked, bool, error) {
+//
+// filter, when set, is a further SQL condition on the chunks' rowids with
+// its arguments fargs.
+func (d *DB) rankTop(ctx context.Context, expr string, k int, filter string, fargs []any) ([]ranked, bool, error) {
 	var maxBlob sql.NullInt64
 	if err := d.db.QueryRowContext(ctx, `SELECT max(id) FROM blobs`).Scan(&maxBlob); err != nil {
 		return nil, false, fmt.Errorf("search: %w", err)
@@ -567,7 +592,8 @@ func (d *DB) rankTop(ctx context.Context, expr string, k int) ([]ranked, bool, e
 	out := make(chan result, len(bounds))
 	for _, b := range bounds {
 		go func(lo, hi int64) {
-			rows, err := d.db.QueryContext(ctx, `SELECT rowid, bm25(fts) AS r FROM fts WHERE fts MATCH ? AND rowid >= ? AND rowid < ? ORDER BY r LIMIT ?`, expr, lo, hi, k)
+			a := append([]any{expr, lo, hi}, fargs...)
+			rows, err := d.db.QueryContext(ctx, `SELECT rowid, bm25(fts) AS r FROM fts WHERE fts MATCH ? AND rowid >= ? AND rowid < ?`+filter+` ORDER BY r LIMIT ?`, append(a, k)...)
 			if err != nil {
 				out <- result{err: ftsError(err)}
 				return
