@@ -160,14 +160,14 @@ type mirrorCatalog struct {
 
 var _ mirror.Catalog = (*mirrorCatalog)(nil)
 
-func (c *mirrorCatalog) Held(ctx context.Context, name string) (string, bool, bool, error) {
+func (c *mirrorCatalog) Held(ctx context.Context, name string) ([]byte, bool, bool, error) {
 	r, err := c.a.db.Release(ctx, archive.Admin(), name)
 	if archive.ErrorCode(err) == archive.ENotFound {
-		return "", false, false, nil
+		return nil, false, false, nil
 	} else if err != nil {
-		return "", false, false, err
+		return nil, false, false, err
 	}
-	return release.Digest(r.Manifest), r.Complete, true, nil
+	return r.Manifest, r.Complete, true, nil
 }
 
 // AddRelease ingests the pulled files into the dataset (created from the

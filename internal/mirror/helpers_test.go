@@ -270,24 +270,24 @@ type catalog struct {
 }
 
 type heldRelease struct {
-	digest   string
+	raw      []byte // the manifest
 	complete bool
 }
 
 func newCatalog() *catalog { return &catalog{held: make(map[string]heldRelease)} }
 
-func (c *catalog) Held(ctx context.Context, name string) (string, bool, bool, error) {
+func (c *catalog) Held(ctx context.Context, name string) ([]byte, bool, bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	h, ok := c.held[name]
-	return h.digest, h.complete, ok, nil
+	return h.raw, h.complete, ok, nil
 }
 
 func (c *catalog) AddRelease(ctx context.Context, p *mirror.Pulled) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.added = append(c.added, p)
-	c.held[p.Manifest.Name] = heldRelease{release.Digest(p.Raw), true}
+	c.held[p.Manifest.Name] = heldRelease{p.Raw, true}
 	return nil
 }
 

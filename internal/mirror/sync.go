@@ -22,9 +22,8 @@ import (
 // Catalog is the local side of a Sync, implemented by the caller.
 type Catalog interface {
 	// Held reports what this server already has of a release: found,
-	// whether complete, and the digest (release.Digest) of the manifest
-	// it holds.
-	Held(ctx context.Context, name string) (digest string, complete, found bool, err error)
+	// whether complete, and the manifest it holds (the bytes as signed).
+	Held(ctx context.Context, name string) (manifest []byte, complete, found bool, err error)
 	// AddRelease is called once every file of a verified release is in
 	// the store (verified by hash). It may be called for a release that
 	// Held reported found but not complete, and must then complete it.
@@ -75,8 +74,9 @@ type Progress struct {
 
 // Release statuses in a Report.
 const (
-	StatusUpToDate   = "up-to-date" // held complete with the same manifest digest
+	StatusUpToDate   = "up-to-date" // held complete with the same manifest digest, every file in the store
 	StatusSynced     = "synced"     // every file is in the store and the catalog has it
+	StatusRepaired   = "repaired"   // held complete, but files had gone from the store: fetched again
 	StatusRefused    = "refused"    // no manifest passed the signature and validity checks
 	StatusIncomplete = "incomplete" // manifest or files missing; the next Sync continues
 )
@@ -316,12 +316,26 @@ func (r *syncRun) release(ctx context.Context, name string, l *listing) (rr Rele
 		rr.Bytes = rs.bytes.Load()
 		rr.BadSources = rs.badSources()
 	}()
-	held, complete, found, err := r.cat.Held(ctx, name)
+	heldRaw, complete, found, err := r.cat.Held(ctx, name)
 	if err != nil {
 		rr.Err = "catalog: " + err.Error()
 		return rr
 	}
-	if found && complete && l.upToDate(held) {
+	var held string
+	if found {
+		held = release.Digest(heldRaw)
+	}
+	// A release held complete is still checked for files gone from the
+	// store (a lost disk, blobs `trove check --repair` quarantined):
+	// those are fetched again, by the same path as a new release.
+	lost := 0
+	if found && complete {
+		if lost, err = r.lost(ctx, heldRaw); err != nil {
+			rr.Err = "store: " + err.Error()
+			return rr
+		}
+	}
+	if found && complete && lost == 0 && l.upToDate(held) {
 		rr.Status = StatusUpToDate
 		return rr
 	}
@@ -334,7 +348,7 @@ func (r *syncRun) release(ctx context.Context, name string, l *listing) (rr Rele
 		return rr
 	}
 	rr.Files = len(p.Manifest.Files)
-	if found && complete && release.Digest(p.Raw) == held {
+	if found && complete && lost == 0 && release.Digest(p.Raw) == held {
 		rr.Status = StatusUpToDate
 		return rr
 	}
@@ -343,6 +357,12 @@ func (r *syncRun) release(ctx context.Context, name string, l *listing) (rr Rele
 	rr.FetchDuration = time.Since(fetchStart)
 	if err != nil {
 		rr.Err = err.Error()
+		return rr
+	}
+	if found && complete && release.Digest(p.Raw) == held {
+		// The catalog holds it already: only files were missing.
+		rr.Status = StatusRepaired
+		r.s.log.Warn("mirror release repaired", "release", name, "lost", lost, "fetched", rr.Fetched)
 		return rr
 	}
 	addStart := time.Now()
@@ -354,6 +374,31 @@ func (r *syncRun) release(ctx context.Context, name string, l *listing) (rr Rele
 	}
 	rr.Status = StatusSynced
 	return rr
+}
+
+// lost counts the distinct files of a held manifest whose blob is not in
+// the store with the right size.
+func (r *syncRun) lost(ctx context.Context, raw []byte) (int, error) {
+	m, err := release.Parse(raw)
+	if err != nil {
+		return 0, fmt.Errorf("held manifest: %w", err)
+	}
+	seen := make(map[string]bool, len(m.Files))
+	n := 0
+	for _, f := range m.Files {
+		if seen[f.SHA256] {
+			continue
+		}
+		seen[f.SHA256] = true
+		have, err := r.stored(ctx, f)
+		if err != nil {
+			return 0, err
+		}
+		if !have {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // manifest fetches and verifies a release's manifest. refused is true when

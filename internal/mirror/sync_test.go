@@ -3,8 +3,10 @@ package mirror_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -523,7 +525,7 @@ func TestSyncIncompleteHeldRelease(t *testing.T) {
 		t.Fatal(err)
 	}
 	cat := newCatalog()
-	cat.held["part-r1"] = heldRelease{release.Digest(r.raw), false}
+	cat.held["part-r1"] = heldRelease{r.raw, false}
 	rep, err := mirror.New(testOptions(t, st)).Sync(ctx, key.PublicKey(), []mirror.Source{{URL: origin.URL}}, cat)
 	if err != nil {
 		t.Fatal(err)
@@ -534,6 +536,46 @@ func TestSyncIncompleteHeldRelease(t *testing.T) {
 	}
 	if hits := origin.Hits(filesPath("part-r1", "a")); len(hits) != 0 {
 		t.Errorf("a stored file was fetched again")
+	}
+}
+
+func TestSyncRefetchesLostFiles(t *testing.T) {
+	// A release held complete whose blobs left the store (a lost disk,
+	// a blob quarantined by trove check --repair) gets exactly those
+	// fetched again, and is reported repaired; the catalog is not asked
+	// to add it again.
+	ctx := context.Background()
+	key := MustKey(t)
+	r := MustRelease(t, key, "lost-r1", map[string][]byte{"a": []byte("alpha"), "b": []byte("bravo"), "c": []byte("alpha")})
+	origin := serve(t, MustTree(t, r))
+	st := MustStore(t)
+	cat := newCatalog()
+	s := mirror.New(testOptions(t, st))
+	sources := []mirror.Source{{URL: origin.URL}}
+	if rep, err := s.Sync(ctx, key.PublicKey(), sources, cat); err != nil || statuses(rep)["lost-r1"] != mirror.StatusSynced {
+		t.Fatalf("first sync: %v %+v", err, rep)
+	}
+	lostBlob := archive.BlobID(sha256.Sum256([]byte("alpha")))
+	if err := os.Remove(st.Path(lostBlob)); err != nil {
+		t.Fatal(err)
+	}
+	before := len(origin.Hits(filesPath("lost-r1", "b")))
+	rep, err := s.Sync(ctx, key.PublicKey(), sources, cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rr := findRelease(t, rep, "lost-r1")
+	if rr.Status != mirror.StatusRepaired || rr.Fetched != 1 || rep.BytesFetched != int64(len("alpha")) || len(cat.Added()) != 1 {
+		t.Errorf("report %+v, %d bytes, AddRelease calls %d; want repaired, 1 file of 5 bytes, no new add", rr, rep.BytesFetched, len(cat.Added()))
+	}
+	if n := len(origin.Hits(filesPath("lost-r1", "b"))); n != before {
+		t.Errorf("a file still in the store was fetched again")
+	}
+	assertStored(t, st, r)
+	// Whole again: up to date, nothing fetched.
+	rep, err = s.Sync(ctx, key.PublicKey(), sources, cat)
+	if err != nil || statuses(rep)["lost-r1"] != mirror.StatusUpToDate || rep.BytesFetched != 0 {
+		t.Errorf("third sync: %v, %+v", err, rep)
 	}
 }
 
