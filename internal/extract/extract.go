@@ -22,6 +22,10 @@ type Input struct {
 	Path string // a local file holding the bytes; read-only
 	Size int64
 	Type Type
+	// Volumes are the further volumes of a multi-volume archive whose
+	// first volume this is, in order (see VolumeSets); extractors of
+	// formats that have volumes read them after Path.
+	Volumes []Volume
 }
 
 // ChildInfo describes a container member as the container announces it.

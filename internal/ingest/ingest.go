@@ -95,6 +95,14 @@ type task struct {
 	// reextract, when set, replaces the extraction of a stored blob
 	// (Reextract) instead of ingesting a file.
 	reextract *sqlite.DatasetBlob
+	// A top-level file that is a volume of a multi-volume archive found
+	// beside it: the first volume carries the others (read from where
+	// they are, in order) and their total size; the others name the
+	// first, under which the archive's members are listed.
+	volumes  []extract.Volume
+	volBytes int64
+	volumeOf string
+	volIndex int
 }
 
 // topState tracks one top-level file's subtree: when its last task ends,
@@ -147,8 +155,13 @@ func (ing *Ingester) RunStored(ctx context.Context, ds *archive.Dataset, files [
 		ing.stats.setTotals(n, b)
 	}
 	walk := func() error {
+		vs := &volumeSets{}
+		for _, f := range files {
+			vs.addFile(path.Dir(f.Path), path.Base(f.Path), ing.store.Path(f.Blob), f.Size)
+		}
 		for _, f := range files {
 			t := &task{rel: f.Path, name: path.Base(f.Path), sha: f.Blob, size: f.Size, stored: true, mtime: f.MTime}
+			vs.mark(path.Dir(f.Path), t)
 			if err := ing.pushTop(ctx, t); err != nil {
 				return err
 			}
@@ -306,6 +319,16 @@ func (ing *Ingester) excluded(name string) bool {
 // walk sends every regular file under paths to top. A folder's contents
 // land at the dataset's root; a single file by its name.
 func (ing *Ingester) walk(ctx context.Context, paths []string) error {
+	// Volumes of a multi-volume archive are read together: in a folder
+	// given, with the others in that folder; among files given one by
+	// one, with the others given.
+	vs := &volumeSets{}
+	for _, root := range paths {
+		root = filepath.Clean(root)
+		if fi, err := os.Stat(root); err == nil && fi.Mode().IsRegular() {
+			vs.addFile(filepath.Dir(root), filepath.Base(root), root, fi.Size())
+		}
+	}
 	for _, root := range paths {
 		root = filepath.Clean(root)
 		fi, err := os.Stat(root)
@@ -349,7 +372,14 @@ func (ing *Ingester) walk(ctx context.Context, paths []string) error {
 				return err
 			}
 			rel = filepath.ToSlash(rel)
-			return ing.pushTop(ctx, &task{rel: rel, name: d.Name(), src: p, size: info.Size(), mtime: info.ModTime()})
+			t := &task{rel: rel, name: d.Name(), src: p, size: info.Size(), mtime: info.ModTime()}
+			if extract.VolumeName(d.Name()) {
+				if fi.IsDir() {
+					vs.scanDir(filepath.Dir(p), ing.excluded)
+				}
+				vs.mark(filepath.Dir(p), t)
+			}
+			return ing.pushTop(ctx, t)
 		})
 		if err != nil {
 			return fmt.Errorf("ingest walk %s: %w", root, err)
@@ -509,7 +539,7 @@ func (ing *Ingester) process(ctx context.Context, t *task) {
 			}
 			t.sha, t.size, t.stored = id, size, true
 		}
-		t.budget = newBudget(max(ing.opts.MinBudget, ing.opts.Ratio*t.size))
+		t.budget = newBudget(max(ing.opts.MinBudget, ing.opts.Ratio*(t.size+t.volBytes)))
 	}
 	ing.stats.seen(t.size)
 
@@ -663,11 +693,17 @@ func (ing *Ingester) extract(ctx context.Context, t *task, c *claim, path string
 	s := &sink{ing: ing, t: t, itemID: c.first, blobID: c.blobID, expected: -1,
 		paged: c.typ.Kind == archive.KindPDF || c.typ.Kind == archive.KindPresentation || c.typ.Kind == archive.KindSpreadsheet}
 	var err error
-	if ex == nil {
+	switch {
+	case t.volumeOf != "":
+		// A further volume of a multi-volume archive (or piece of a
+		// split file): read with the first volume, its members listed
+		// under it.
+		s.meta.Title = fmt.Sprintf("volume %d of %s (read with its first volume)", t.volIndex, t.volumeOf)
+	case ex == nil:
 		out.Status = archive.StatusSkipped
-	} else {
+	default:
 		ectx, cancel := context.WithTimeout(ctx, ing.opts.Timeout)
-		err = safeExtract(ectx, ex, extract.Input{Name: t.name, Path: path, Size: t.size, Type: c.typ}, s)
+		err = safeExtract(ectx, ex, extract.Input{Name: t.name, Path: path, Size: t.size, Type: c.typ, Volumes: t.volumes}, s)
 		if err == nil && ectx.Err() != nil && ctx.Err() == nil {
 			err = fmt.Errorf("after %s: %w", ing.opts.Timeout, extract.ErrTimeout)
 		}

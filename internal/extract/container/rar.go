@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 
 	"github.com/nwaples/rardecode/v2"
 	"github.com/trove-archive/trove/internal/extract"
@@ -26,10 +27,13 @@ import (
 // extract.ErrEncrypted, and later encrypted members are then only tried
 // with the current password.
 //
-// Multi-volume archives cannot be read from one volume: a member that
-// continues into the next volume, or a volume other than the first, stops
-// with "multi-volume archive: other volumes not present"
-// (extract.ErrCorrupt), after the members wholly inside the volume.
+// Multi-volume archives are read across the volumes listed in
+// Input.Volumes (the ingest finds them beside the first volume, named
+// NAME.part1.rar, NAME.part2.rar, ... or NAME.rar, NAME.r00, ...; see
+// extract.VolumeSets). Without them, a member that continues into the next
+// volume, or a volume other than the first, stops with "multi-volume
+// archive: other volumes not present" (extract.ErrCorrupt), after the
+// members wholly inside the volume.
 type Rar struct {
 	lim Limits
 }
@@ -60,6 +64,14 @@ func (x *Rar) Extract(ctx context.Context, in extract.Input, s extract.Sink) (er
 		return r.errorf("%w", err)
 	}
 	a := &rarArchive{f: f, size: st.Size(), passwords: s.Passwords(), lim: x.lim}
+	if len(in.Volumes) > 0 {
+		a.name = path.Base(in.Name)
+		a.vols = volumeFS{a.name: in.Path}
+		for _, v := range in.Volumes {
+			a.vols[path.Base(v.Name)] = v.Path
+		}
+		defer a.closeAll()
+	}
 
 	rr, h, err := a.first()
 	if a.pw != nil || errors.Is(err, extract.ErrEncrypted) {
@@ -124,6 +136,31 @@ type rarArchive struct {
 	lim       Limits
 	pw        *string // the password of the current reader; nil: none
 	gaveUp    bool    // a member no password opened: stop trying others
+	// A multi-volume archive: the first volume's name and every volume
+	// by name, read through rardecode's own volume naming; its readers
+	// are closed at the end.
+	name    string
+	vols    volumeFS
+	closers []io.Closer
+}
+
+// volumeFS serves the volumes of one archive by their names, and no other
+// file: rardecode asks for the next volume by the name it derives, and a
+// name not in the set is the end of the archive.
+type volumeFS map[string]string
+
+func (v volumeFS) Open(name string) (fs.File, error) {
+	p, ok := v[name]
+	if !ok {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	return os.Open(p)
+}
+
+func (a *rarArchive) closeAll() {
+	for _, c := range a.closers {
+		c.Close()
+	}
 }
 
 var errRarMultiVolume = fmt.Errorf("%w: multi-volume archive: other volumes not present", extract.ErrCorrupt)
@@ -136,6 +173,15 @@ func (a *rarArchive) open(password *string) (*rardecode.Reader, error) {
 	}
 	var rr *rardecode.Reader
 	err := try(func() (err error) {
+		if a.vols != nil {
+			var rc *rardecode.ReadCloser
+			rc, err = rardecode.OpenReader(a.name, append(opts, rardecode.FileSystem(a.vols))...)
+			if err == nil {
+				a.closers = append(a.closers, rc)
+				rr = &rc.Reader
+			}
+			return err
+		}
 		rr, err = rardecode.NewReader(io.NewSectionReader(a.f, 0, a.size), opts...)
 		return err
 	})

@@ -9,6 +9,7 @@ import (
 	"hash/crc32"
 	"io"
 	"os"
+	"sort"
 	"strings"
 
 	"github.com/bodgit/sevenzip"
@@ -28,10 +29,11 @@ import (
 // extract.ErrEncrypted. The library does not check member CRCs; SevenZip
 // does, and a mismatch fails the member with extract.ErrCorrupt.
 //
-// Multi-volume archives (name.7z.001, .002, ...) cannot be read from their
-// first volume alone, and the others are never beside it in the blob
-// store: the first volume fails with "multi-volume archive: other volumes
-// not present" (extract.ErrCorrupt).
+// Multi-volume archives (name.7z.001, .002, ...) are the archive cut in
+// pieces: with the further volumes in Input.Volumes (the ingest finds them
+// beside the first), SevenZip reads the pieces as one file. The first
+// volume alone fails with "multi-volume archive: other volumes not
+// present" (extract.ErrCorrupt).
 type SevenZip struct {
 	lim Limits
 }
@@ -62,16 +64,24 @@ func (z *SevenZip) Extract(ctx context.Context, in extract.Input, s extract.Sink
 		return r.errorf("%w", err)
 	}
 	a := &szArchive{f: f, size: st.Size(), passwords: s.Passwords()}
+	if len(in.Volumes) > 0 {
+		j, err := joinVolumes(f, st.Size(), in.Volumes)
+		if err != nil {
+			return r.errorf("%w", err)
+		}
+		defer j.Close()
+		a.f, a.size = j, j.size
+	}
 	cur, err := a.first()
 	if err != nil {
 		switch {
-		case szEmpty(f, st.Size()):
+		case szEmpty(a.f, a.size):
 			s.Expect(0)
 			return nil
 		case errors.Is(err, extract.ErrEncrypted):
 			s.Meta().Encrypted = true
 			return r.errorf("header: %w", err)
-		case strings.HasSuffix(strings.ToLower(in.Name), ".001"):
+		case strings.HasSuffix(strings.ToLower(in.Name), ".001") && len(in.Volumes) == 0:
 			return r.errorf("%w: multi-volume archive: other volumes not present", extract.ErrCorrupt)
 		}
 		return r.corrupt("read header", err)
@@ -172,7 +182,7 @@ func szRegular(f *sevenzip.File) bool {
 // folder decrypts garbage. Readers are therefore cheap and single-use here:
 // one to probe, one to verify a password, a fresh one to stream with.
 type szArchive struct {
-	f         *os.File
+	f         io.ReaderAt
 	size      int64
 	passwords []string
 	pw        map[*sevenzip.Reader]string // the password each reader was opened with
@@ -369,4 +379,68 @@ func (m *szMember) Close() error {
 	err := try(m.rc.Close)
 	m.rc = nil
 	return err
+}
+
+// joined reads a file cut into volumes as the one file they were cut from.
+type joined struct {
+	files []*os.File
+	ends  []int64 // ends[i]: offset just past volume i
+	size  int64
+}
+
+// joinVolumes opens the further volumes after first (of size size).
+func joinVolumes(first *os.File, size int64, vols []extract.Volume) (*joined, error) {
+	j := &joined{files: []*os.File{first}, ends: []int64{size}, size: size}
+	for _, v := range vols {
+		f, err := os.Open(v.Path)
+		if err != nil {
+			j.Close()
+			return nil, fmt.Errorf("volume %s: %w", v.Name, err)
+		}
+		st, err := f.Stat()
+		if err != nil {
+			f.Close()
+			j.Close()
+			return nil, fmt.Errorf("volume %s: %w", v.Name, err)
+		}
+		j.files = append(j.files, f)
+		j.size += st.Size()
+		j.ends = append(j.ends, j.size)
+	}
+	return j, nil
+}
+
+// ReadAt implements io.ReaderAt across the volumes.
+func (j *joined) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, fmt.Errorf("joined volumes: negative offset")
+	}
+	n := 0
+	for len(p) > 0 {
+		if off >= j.size {
+			return n, io.EOF
+		}
+		i := sort.Search(len(j.ends), func(i int) bool { return j.ends[i] > off })
+		start := int64(0)
+		if i > 0 {
+			start = j.ends[i-1]
+		}
+		want := min(int64(len(p)), j.ends[i]-off)
+		m, err := j.files[i].ReadAt(p[:want], off-start)
+		n += m
+		off += int64(m)
+		p = p[m:]
+		if err != nil && !(err == io.EOF && int64(m) == want) {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// Close closes the further volumes (the first is the caller's).
+func (j *joined) Close() error {
+	for _, f := range j.files[1:] {
+		f.Close()
+	}
+	return nil
 }

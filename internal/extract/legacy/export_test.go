@@ -2,6 +2,7 @@ package legacy
 
 import (
 	"context"
+
 	"github.com/trove-archive/trove/internal/archive"
 )
 
