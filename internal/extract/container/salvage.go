@@ -10,7 +10,6 @@ import (
 	"hash"
 	"hash/crc32"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -34,7 +33,7 @@ var localHeaderSig = []byte("PK\x03\x04")
 
 // salvage emits the members found from their local headers in f. cause is
 // why the central directory could not be read.
-func (z *Zip) salvage(ctx context.Context, r *run, f *os.File, size int64, cause error) error {
+func (z *Zip) salvage(ctx context.Context, r *run, f io.ReaderAt, size int64, cause error) error {
 	pw := &passwordList{list: r.s.Passwords()}
 	recovered := 0
 	for off := int64(0); off < size; {
@@ -118,7 +117,7 @@ type localHeader struct {
 	zip64        bool
 }
 
-func readLocalHeader(f *os.File, at, size int64) (*localHeader, error) {
+func readLocalHeader(f io.ReaderAt, at, size int64) (*localHeader, error) {
 	var b [30]byte
 	if _, err := f.ReadAt(b[:], at); err != nil {
 		return nil, err
@@ -200,7 +199,7 @@ func dosDateTime(d, t uint16) time.Time {
 // it, in a data descriptor: deflate finds its own end, then the descriptor
 // is checked.
 type describedDeflate struct {
-	f      *os.File
+	f      io.ReaderAt
 	h      *localHeader
 	cr     *countingReader
 	fr     io.ReadCloser
@@ -211,7 +210,7 @@ type describedDeflate struct {
 	closed bool
 }
 
-func newDescribedDeflate(f *os.File, h *localHeader, size int64) *describedDeflate {
+func newDescribedDeflate(f io.ReaderAt, h *localHeader, size int64) *describedDeflate {
 	cr := &countingReader{r: bufio.NewReader(io.NewSectionReader(f, h.dataStart, size-h.dataStart))}
 	return &describedDeflate{f: f, h: h, cr: cr, fr: flate.NewReader(cr), crc: crc32.NewIEEE(), end: h.dataStart}
 }

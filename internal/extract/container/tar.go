@@ -65,7 +65,22 @@ func (t *Tar) Extract(ctx context.Context, in extract.Input, s extract.Sink) (er
 		return r.errorf("%w", err)
 	}
 	defer f.Close()
-	br := bufio.NewReaderSize(f, 64<<10)
+	// A stream cut into pieces (NAME.tar.gz.001, ...): the pieces in
+	// order.
+	var src io.Reader = f
+	if len(in.Volumes) > 0 {
+		j, err := joinVolumes(f, in.Size, in.Volumes)
+		if err != nil {
+			return r.errorf("%w", err)
+		}
+		defer j.Close()
+		rs := []io.Reader{f}
+		for _, v := range j.files[1:] {
+			rs = append(rs, v)
+		}
+		src = io.MultiReader(rs...)
+	}
+	br := bufio.NewReaderSize(src, 64<<10)
 	magic, _ := br.Peek(len(xzMagic))
 
 	var (

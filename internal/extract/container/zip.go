@@ -66,15 +66,26 @@ func (z *Zip) Extract(ctx context.Context, in extract.Input, s extract.Sink) (er
 	if err != nil {
 		return r.errorf("%w", err)
 	}
+	// A zip cut into pieces (NAME.zip.001, ...): the pieces read as one.
+	var ra io.ReaderAt = f
+	size := st.Size()
+	if len(in.Volumes) > 0 {
+		j, err := joinVolumes(f, size, in.Volumes)
+		if err != nil {
+			return r.errorf("%w", err)
+		}
+		defer j.Close()
+		ra, size = j, j.size
+	}
 	// archive/zip allocates every entry of the directory: refuse a count
 	// past the limit before it does.
-	if n, ok := zipEntryCount(f, st.Size()); ok && n > uint64(z.lim.MaxMembers) {
+	if n, ok := zipEntryCount(ra, size); ok && n > uint64(z.lim.MaxMembers) {
 		return r.tooMany(int(min(n, math.MaxInt32)))
 	}
-	zr, err := zip.NewReader(f, st.Size())
+	zr, err := zip.NewReader(ra, size)
 	if err != nil && !(errors.Is(err, zip.ErrInsecurePath) && zr != nil) {
 		// (Names like "../x" are fine here: they are never used as paths.)
-		return z.salvage(ctx, r, f, st.Size(), err)
+		return z.salvage(ctx, r, ra, size, err)
 	}
 	if len(zr.File) > z.lim.MaxMembers {
 		return r.tooMany(len(zr.File))
