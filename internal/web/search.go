@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -26,6 +27,8 @@ type searchPage struct {
 	Hits     []hitView
 	Facets   []facetGroup
 	Pager    pager
+	// The hits and facets as HTML (search_html.go).
+	HitsHTML, FacetsHTML template.HTML
 }
 
 type option struct {
@@ -125,6 +128,7 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request) {
 	pages := int((res.Total + hitsPerPage - 1) / hitsPerPage)
 	d.Pager = numberedPager(r, "page", n, min(pages, maxOffset/hitsPerPage+1))
 	d.Facets = facets(r, d.Q, d.Dataset, res.Facets)
+	d.HitsHTML, d.FacetsHTML = hitsHTML(d.Hits, d.First), facetsHTML(d.Facets)
 	h.render(w, http.StatusOK, "search", d)
 }
 
