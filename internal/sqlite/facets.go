@@ -143,16 +143,7 @@ func (d *DB) buildFacetSnap(ctx context.Context, want int64) (*facetSnap, error)
 	}
 	defer rows.Close()
 	snap := &facetSnap{gen: gen, start: make([]int32, maxBlob.Int64+2), str: []string{""}}
-	index := map[string]int32{"": 0}
-	intern := func(s string) int32 {
-		if i, ok := index[s]; ok {
-			return i
-		}
-		i := int32(len(snap.str))
-		snap.str = append(snap.str, s)
-		index[s] = i
-		return i
-	}
+	intern := interner(&snap.str)
 	var blob, ds int64
 	var date sql.NullInt64
 	var kind, domain, lang string
@@ -179,16 +170,7 @@ func (d *DB) buildFacetSnap(ctx context.Context, want int64) (*facetSnap, error)
 	for ; next < int64(len(snap.start)); next++ {
 		snap.start[next] = int32(len(snap.tup))
 	}
-	cindex := map[string]int32{}
-	country := func(c string) int32 {
-		if i, ok := cindex[c]; ok {
-			return i
-		}
-		i := int32(len(snap.cstr))
-		snap.cstr = append(snap.cstr, c)
-		cindex[c] = i
-		return i
-	}
+	country := interner(&snap.cstr)
 	snap.cStart = make([]int32, len(snap.start))
 	crows, err := tx.QueryContext(ctx, `SELECT blob_id, country FROM blob_countries WHERE assigned = 1 ORDER BY blob_id`)
 	if err != nil {
@@ -228,6 +210,24 @@ func (d *DB) buildFacetSnap(ctx context.Context, want int64) (*facetSnap, error)
 		}
 	}
 	return snap, nil
+}
+
+// interner returns a function that numbers strings by their place in
+// *list, appending the ones not there yet.
+func interner(list *[]string) func(string) int32 {
+	index := make(map[string]int32, len(*list))
+	for i, s := range *list {
+		index[s] = int32(i)
+	}
+	return func(s string) int32 {
+		if i, ok := index[s]; ok {
+			return i
+		}
+		i := int32(len(*list))
+		*list = append(*list, s)
+		index[s] = i
+		return i
+	}
 }
 
 // listsByID reads (id, comma-separated list) rows into a map.
