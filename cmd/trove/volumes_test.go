@@ -14,7 +14,8 @@ import (
 // TestMultiVolumeArchives ingests a folder holding the corpus's
 // multi-volume archives (RAR 5 in eight volumes, 7z cut in six; the RAR 4
 // set, which expands to 241 MB, is left to the extractor's test), copied
-// under names of the kinds leaks use, and a lone first volume
+// under names of the kinds leaks use, the RAR 5 volumes again inside a zip,
+// and a lone first volume
 // given on its own: every member is found under the first volume, every
 // volume is kept as an item that says which set it belongs to, and
 // nothing is a failure except the lone volume, whose error says why.
@@ -29,10 +30,20 @@ func TestMultiVolumeArchives(t *testing.T) {
 		}
 		write(t, leak, to, b)
 	}
+	inZip := map[string][]byte{"readme.txt": []byte("parts of the bins archive\n")}
 	for i := 1; i <= 8; i++ {
-		copyAs(filepath.Join("libarchive", "rar", "test_read_format_rar5_multiarchive.part0"+string(rune('0'+i))+".rar"),
-			"dump/bins.part"+string(rune('0'+i))+".rar")
+		from := filepath.Join("libarchive", "rar", "test_read_format_rar5_multiarchive.part0"+string(rune('0'+i))+".rar")
+		copyAs(from, "dump/bins.part"+string(rune('0'+i))+".rar")
+		b, err := os.ReadFile(filepath.Join(src, from))
+		if err != nil {
+			t.Fatal(err)
+		}
+		inZip["parts/bins.part"+string(rune('0'+i))+".rar"] = b
 	}
+	// The same volumes inside a zip, in one of its folders (ingested on
+	// their own below: here they would be duplicates of the folder's).
+	zipDir := t.TempDir()
+	write(t, zipDir, "bundle.zip", zipOf(t, inZip))
 	for i := 1; i <= 6; i++ {
 		copyAs(filepath.Join("sevenzip", "multi.7z.00"+string(rune('0'+i))), "split/texts.7z.00"+string(rune('0'+i)))
 	}
@@ -69,6 +80,27 @@ func TestMultiVolumeArchives(t *testing.T) {
 	show := mustRun(t, data, "show", "vol:dump/bins.part3.rar")
 	if !strings.Contains(show, "volume 3 of bins.part1.rar") || strings.Contains(show, "failed") {
 		t.Errorf("show of volume 3:\n%s", show)
+	}
+
+	data3 := t.TempDir()
+	mustRun(t, data3, "dataset", "create", "zipped")
+	out = mustRun(t, data3, "ingest", "--json", "--quiet", "zipped", zipDir)
+	if err := json.Unmarshal([]byte(out), &sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum.Failed != 0 || sum.MembersLost != 0 {
+		t.Errorf("volumes in a zip: %+v", sum)
+	}
+	paths = paths[:0]
+	for _, it := range itemSet(t, data3) {
+		paths = append(paths, strings.Fields(it)[0])
+	}
+	for _, want := range []string{"bundle.zip/parts/bins.part1.rar/home/antek/temp/build/unrar5/libarchive/bin/bsdtar_test",
+		"bundle.zip/parts/bins.part1.rar/home/antek/temp/build/unrar5/libarchive/bin/bsdcat_test",
+		"bundle.zip/parts/bins.part5.rar", "bundle.zip/readme.txt"} {
+		if !slices.Contains(paths, want) {
+			t.Errorf("no item %s; have %q", want, paths)
+		}
 	}
 
 	// A first volume given alone is read alone: its siblings are not

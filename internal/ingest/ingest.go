@@ -712,6 +712,7 @@ func (ing *Ingester) extract(ctx context.Context, t *task, c *claim, path string
 	if err != nil && errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
 		err = fmt.Errorf("after %s: %w", ing.opts.Timeout, extract.ErrTimeout)
 	}
+	s.flushHeld()
 	if s.bombed && err == nil {
 		err = extract.ErrBomb
 	}

@@ -45,6 +45,10 @@ type sink struct {
 	bombed   bool
 
 	countries *detect.Collector // country evidence, fed chunk by chunk (country.go)
+
+	// held are members that may be volumes of a multi-volume archive,
+	// queued once the container is read (flushHeld).
+	held []*task
 }
 
 var _ extract.Sink = (*sink)(nil)
@@ -189,7 +193,7 @@ func (s *sink) Child(ctx context.Context, info extract.ChildInfo, r io.Reader) e
 	if name == "" {
 		name = fmt.Sprintf("member-%d", s.emitted)
 	}
-	s.ing.enqueueChild(s.t, &task{
+	t := &task{
 		parentID: s.itemID,
 		rel:      s.t.rel + "/" + name,
 		name:     path.Base(name),
@@ -199,8 +203,54 @@ func (s *sink) Child(ctx context.Context, info extract.ChildInfo, r io.Reader) e
 		stored:   true,
 		mtime:    info.ModTime,
 		budget:   s.t.budget,
-	})
+	}
+	if extract.VolumeName(t.name) {
+		s.held = append(s.held, t)
+		return nil
+	}
+	s.ing.enqueueChild(s.t, t)
 	return nil
+}
+
+// flushHeld groups the held members into multi-volume sets, folder by
+// folder of the container (as the walk does for folders on disk: the
+// first volume reads the others from the store), and queues them all. A
+// name twice in one folder of the container joins no set.
+func (s *sink) flushHeld() {
+	byDir := map[string][]*task{}
+	for _, t := range s.held {
+		d := path.Dir(t.rel)
+		byDir[d] = append(byDir[d], t)
+	}
+	for _, ts := range byDir {
+		byName := map[string]*task{}
+		twice := map[string]bool{}
+		for _, t := range ts {
+			if byName[t.name] != nil {
+				twice[t.name] = true
+			}
+			byName[t.name] = t
+		}
+		var names []string
+		for n := range byName {
+			if !twice[n] {
+				names = append(names, n)
+			}
+		}
+		for _, set := range extract.VolumeSets(names) {
+			first := byName[set[0]]
+			for i, n := range set[1:] {
+				v := byName[n]
+				first.volumes = append(first.volumes, extract.Volume{Name: n, Path: s.ing.store.Path(v.sha)})
+				first.volBytes += v.size
+				v.volumeOf, v.volIndex = set[0], i+2
+			}
+		}
+	}
+	for _, t := range s.held {
+		s.ing.enqueueChild(s.t, t)
+	}
+	s.held = nil
 }
 
 // ChildFailed records a member that could not be read.
