@@ -118,4 +118,17 @@ func TestMultiVolumeArchives(t *testing.T) {
 	if !strings.Contains(show, "other volumes not present") {
 		t.Errorf("lone first volume:\n%s", show)
 	}
+	// Its set arriving later, in another dataset of the same archive: the
+	// first volume, failed alone, is read again with the others.
+	mustRun(t, data2, "dataset", "create", "all")
+	out = mustRun(t, data2, "ingest", "--json", "--quiet", "all", filepath.Join(leak, "dump"))
+	if err := json.Unmarshal([]byte(out), &sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum.Failed != 0 {
+		t.Errorf("set after a lone first volume: %+v", sum)
+	}
+	if show := mustRun(t, data2, "show", "all:bins.part1.rar/home/antek/temp/build/unrar5/libarchive/bin/bsdtar_test"); !strings.Contains(show, "365672") && !strings.Contains(show, "357.1 KiB") {
+		t.Errorf("member after the set arrived:\n%s", show)
+	}
 }

@@ -622,7 +622,10 @@ func (ing *Ingester) extractNew(ctx context.Context, t *task, c *claim) {
 		return
 	}
 	path := ing.store.Path(t.sha)
-	if rec != nil && rec.Status != archive.StatusPending && !(t.repair && rec.ChildrenEmitted > 0) {
+	// A first volume that failed when read alone is read again now that
+	// its other volumes are here.
+	again := len(t.volumes) > 0 && rec != nil && rec.Status == archive.StatusFailed
+	if rec != nil && rec.Status != archive.StatusPending && !(t.repair && rec.ChildrenEmitted > 0) && !again {
 		// Extracted by an earlier run (maybe for another dataset).
 		c.blobID = rec.ID
 		c.typ = extract.Type{MIME: rec.MIME, Kind: rec.Kind}
