@@ -107,12 +107,12 @@ func TestMultiVolumeArchives(t *testing.T) {
 	// pulled in unasked, and the error names the reason.
 	data2 := t.TempDir()
 	mustRun(t, data2, "dataset", "create", "one")
-	out = mustRun(t, data2, "ingest", "--json", "--quiet", "one", filepath.Join(leak, "dump", "bins.part1.rar"))
+	out = mustRun(t, data2, "ingest", "--json", "--quiet", "one", filepath.Join(leak, "dump", "bins.part1.rar"), filepath.Join(leak, "dump", "bins.part3.rar"))
 	if err := json.Unmarshal([]byte(out), &sum); err != nil {
 		t.Fatal(err)
 	}
-	if sum.Files != 1 || sum.Failed != 1 {
-		t.Errorf("lone first volume: %+v", sum)
+	if sum.Files != 2 || sum.Failed != 2 {
+		t.Errorf("lone first and third volumes: %+v", sum)
 	}
 	show = mustRun(t, data2, "show", "one:bins.part1.rar")
 	if !strings.Contains(show, "other volumes not present") {
@@ -127,6 +127,9 @@ func TestMultiVolumeArchives(t *testing.T) {
 	}
 	if sum.Failed != 0 {
 		t.Errorf("set after a lone first volume: %+v", sum)
+	}
+	if show := mustRun(t, data2, "show", "all:bins.part3.rar"); !strings.Contains(show, "volume 3 of bins.part1.rar") || strings.Contains(show, "failed") {
+		t.Errorf("volume 3 after the set arrived:\n%s", show)
 	}
 	if show := mustRun(t, data2, "show", "all:bins.part1.rar/home/antek/temp/build/unrar5/libarchive/bin/bsdtar_test"); !strings.Contains(show, "365672") && !strings.Contains(show, "357.1 KiB") {
 		t.Errorf("member after the set arrived:\n%s", show)

@@ -622,9 +622,9 @@ func (ing *Ingester) extractNew(ctx context.Context, t *task, c *claim) {
 		return
 	}
 	path := ing.store.Path(t.sha)
-	// A first volume that failed when read alone is read again now that
-	// its other volumes are here.
-	again := len(t.volumes) > 0 && rec != nil && rec.Status == archive.StatusFailed
+	// A volume that failed when read alone is taken again now that the
+	// others of its set are here.
+	again := (len(t.volumes) > 0 || t.volumeOf != "") && rec != nil && rec.Status == archive.StatusFailed
 	if rec != nil && rec.Status != archive.StatusPending && !(t.repair && rec.ChildrenEmitted > 0) && !again {
 		// Extracted by an earlier run (maybe for another dataset).
 		c.blobID = rec.ID
