@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"bytes"
 	"regexp"
 	"sort"
 	"strconv"
@@ -20,6 +21,80 @@ var (
 	reRarOldNN = regexp.MustCompile(`(?i)^(.+)\.([r-z])(\d\d)$`)
 	reSplit    = regexp.MustCompile(`^(.+)\.(\d{3})$`)
 )
+
+// FirstVolume reports whether head, the first bytes of the first file of a
+// set VolumeSets found, confirms the set: for RAR names, a RAR archive
+// whose main header says it is a volume (an archive complete in itself
+// named NAME.part1.rar is just that); for numbered pieces (NAME.001), a
+// zip, 7z, tar, gzip, bzip2 or xz stream, the formats read across pieces.
+// Other files numbered that way (scan.001, scan.002 each a document of
+// its own, or a video cut in pieces) are left as separate files.
+func FirstVolume(set []string, head []byte) bool {
+	if len(set) < 2 {
+		return false
+	}
+	if reRarPart.MatchString(set[0]) || reRarOld.MatchString(set[0]) {
+		return rarVolume(head)
+	}
+	switch Sniff(head, "").MIME {
+	case MIMEZip, MIMESevenZip, MIMETar, MIMEGzip, MIMEBzip2, MIMEXz:
+		return true
+	}
+	return false
+}
+
+// rarVolume reads the volume flag of a RAR archive's main header (RAR 1.5
+// to 4: MHD_VOLUME in the block flags; RAR 5: 0x0001 in the archive
+// flags).
+func rarVolume(b []byte) bool {
+	switch {
+	case bytes.HasPrefix(b, []byte("Rar!\x1A\x07\x00")):
+		// CRC (2), type (1) = 0x73, flags (2, little-endian).
+		b = b[7:]
+		return len(b) >= 5 && b[2] == 0x73 && b[3]&0x01 != 0
+	case bytes.HasPrefix(b, []byte("Rar!\x1A\x07\x01\x00")):
+		// CRC32 (4), header size, type = 1, header flags, [extra area
+		// size], [data size], archive flags: variable-length integers.
+		if len(b) < 12 {
+			return false
+		}
+		b = b[12:]
+		vint := func() (uint64, bool) {
+			var v uint64
+			for i := 0; i < len(b) && i < 10; i++ {
+				v |= uint64(b[i]&0x7F) << (7 * i)
+				if b[i]&0x80 == 0 {
+					b = b[i+1:]
+					return v, true
+				}
+			}
+			return 0, false
+		}
+		if _, ok := vint(); !ok { // header size
+			return false
+		}
+		if typ, ok := vint(); !ok || typ != 1 {
+			return false
+		}
+		flags, ok := vint()
+		if !ok {
+			return false
+		}
+		if flags&0x01 != 0 {
+			if _, ok := vint(); !ok {
+				return false
+			}
+		}
+		if flags&0x02 != 0 {
+			if _, ok := vint(); !ok {
+				return false
+			}
+		}
+		arc, ok := vint()
+		return ok && arc&0x01 != 0
+	}
+	return false
+}
 
 // VolumeName reports whether name may be a volume of a set VolumeSets
 // finds.

@@ -1,10 +1,13 @@
 package extract_test
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/trove-archive/trove/internal/corpus"
 	"github.com/trove-archive/trove/internal/extract"
 )
 
@@ -97,5 +100,52 @@ func FuzzVolumeSets(f *testing.F) {
 		if again := extract.VolumeSets(rev); !reflect.DeepEqual(again, sets) {
 			t.Fatalf("order changes the sets: %q vs %q", sets, again)
 		}
+	})
+}
+
+// TestFirstVolume: the volume flag of real RAR 4 and RAR 5 archives from the
+// corpus, and the formats that are read across numbered pieces.
+func TestFirstVolume(t *testing.T) {
+	dir := filepath.Join(corpus.Dir(t), "archives", "libarchive", "rar")
+	rars := map[string]bool{
+		"test_read_format_rar5_multiarchive.part01.rar": true,
+		"test_read_format_rar_multivolume.part0001.rar": true,
+		"test_read_format_rar5_stored.rar":              false,
+		"test_read_format_rar.rar":                      false,
+		"test_read_format_rar5_multiple_files.rar":      false,
+	}
+	for name, want := range rars {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := extract.FirstVolume([]string{"x.part1.rar", "x.part2.rar"}, b[:min(len(b), 512)]); got != want {
+			t.Errorf("%s: FirstVolume = %v, want %v", name, got, want)
+		}
+		if extract.FirstVolume([]string{"x.part1.rar"}, b) {
+			t.Errorf("%s: a set of one", name)
+		}
+	}
+	split := []string{"x.001", "x.002"}
+	for head, want := range map[string]bool{
+		"7z\xBC\xAF\x27\x1C\x00\x04": true, "PK\x03\x04\x14\x00": true, "\x1F\x8B\x08\x00": true, "BZh91AY&SY": true,
+		"\xFD7zXZ\x00\x00": true, "%PDF-1.7\n": false, "Rar!\x1A\x07\x00": false, "": false, "\x00\x00\x00\x18ftypmp42": false,
+	} {
+		if got := extract.FirstVolume(split, []byte(head)); got != want {
+			t.Errorf("pieces starting %q: FirstVolume = %v, want %v", head, got, want)
+		}
+	}
+}
+
+// FuzzFirstVolume: any first bytes, of any length, give an answer and no
+// panic (the RAR header parser reads variable-length integers).
+func FuzzFirstVolume(f *testing.F) {
+	f.Add([]byte("Rar!\x1A\x07\x01\x00\x00\x00\x00\x00\x04\x01\x05\x08\x01"))
+	f.Add([]byte("Rar!\x1A\x07\x00\x5a\x6e\x73\x11\x01"))
+	f.Add([]byte("Rar!\x1A\x07\x01\x00\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"))
+	f.Fuzz(func(t *testing.T, head []byte) {
+		extract.FirstVolume([]string{"a.part1.rar", "a.part2.rar"}, head)
+		extract.FirstVolume([]string{"a.rar", "a.r00"}, head)
+		extract.FirstVolume([]string{"a.001", "a.002"}, head)
 	})
 }

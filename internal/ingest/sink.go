@@ -239,6 +239,9 @@ func (s *sink) flushHeld() {
 		}
 		for _, set := range extract.VolumeSets(names) {
 			first := byName[set[0]]
+			if !extract.FirstVolume(set, fileHead(s.ing.store.Path(first.sha))) {
+				continue
+			}
 			for i, n := range set[1:] {
 				v := byName[n]
 				first.volumes = append(first.volumes, extract.Volume{Name: n, Path: s.ing.store.Path(v.sha)})

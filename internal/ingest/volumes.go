@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 
@@ -74,6 +75,9 @@ func (vs *volumeSets) group(dir string, files []volFile) {
 		names = append(names, f.name)
 	}
 	for _, set := range extract.VolumeSets(names) {
+		if !extract.FirstVolume(set, fileHead(byName[set[0]].path)) {
+			continue
+		}
 		first := volInfo{first: set[0], index: 1}
 		for i, n := range set[1:] {
 			f := byName[n]
@@ -99,4 +103,17 @@ func (vs *volumeSets) mark(dir string, t *task) {
 		return
 	}
 	t.volumeOf, t.volIndex = v.first, v.index
+}
+
+// fileHead returns the first bytes of the file at path (none if it cannot
+// be read: then no set is formed).
+func fileHead(path string) []byte {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	b := make([]byte, 512)
+	n, _ := io.ReadFull(f, b)
+	return b[:n]
 }
