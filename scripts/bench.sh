@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # make bench: ingest a generated leak corpus with trove and with Recoll in the
 # same run, then measure recall of the planted needles and search latency.
-#   BENCH_SIZE=small|medium (default small)  BENCH_RUNS=3  BENCH_RECOLL=1|0
+#   BENCH_SIZE=small|medium|large (default small; large: ~100,000 files, ~6 GB,
+#   about 20-60 min to generate, for the search latency target on large)
+#   BENCH_RUNS=3  BENCH_RECOLL=1|0
 #   BENCH_OCR=1|0: also ingest with OCR (trove's default) in each run, and
 #   measure recall and latency on that catalog (default 1)
 # Figures are medians of BENCH_RUNS runs; the report goes to

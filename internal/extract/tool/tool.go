@@ -198,7 +198,6 @@ func Run(ctx context.Context, c Cmd) error {
 	errTail := &tailBuffer{max: maxStderr}
 	cmd := exec.CommandContext(killCtx, argv[0], argv[1:]...)
 	cmd.Stdin = c.Stdin
-	cmd.Stdout = out
 	cmd.Stderr = errTail
 	cmd.Dir = dir
 	cmd.Env = append([]string{"PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8", "HOME=/tmp", "OMP_THREAD_LIMIT=1"}, c.Env...)
@@ -211,7 +210,26 @@ func Run(ctx context.Context, c Cmd) error {
 		}
 		return err
 	}
-	err = cmd.Run()
+	// Standard output is read here, to its end, before Wait: the reader
+	// (an extractor's sink, which may wait on the catalog writer) takes
+	// the time it needs, and the tool waits on a full pipe meanwhile.
+	// Given to exec as a Writer, it would be copied by exec's goroutine,
+	// which Wait abandons WaitDelay after the tool exits, dropping the
+	// tail of the output whenever the reader was slow for that long. The
+	// end of the output is bounded: the run's timeout kills the whole
+	// process group, which closes the pipe.
+	var stdout io.ReadCloser
+	stdout, err = cmd.StdoutPipe()
+	if err == nil {
+		err = cmd.Start()
+	}
+	if err == nil {
+		_, copyErr := io.Copy(out, stdout)
+		if copyErr != nil && !out.over && out.err == nil {
+			kill(copyErr) // a read error on the pipe: stop the tool
+		}
+		err = cmd.Wait()
+	}
 	var exitErr *exec.ExitError
 	switch {
 	case out.over:

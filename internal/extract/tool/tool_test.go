@@ -31,6 +31,38 @@ func TestRunOutput(t *testing.T) {
 	}
 }
 
+// slowWriter keeps what it is given, pausing once (a sink waiting on the
+// catalog writer) after the first write.
+type slowWriter struct {
+	buf    bytes.Buffer
+	paused bool
+	pause  time.Duration
+}
+
+func (w *slowWriter) Write(p []byte) (int, error) {
+	if !w.paused {
+		w.paused = true
+		time.Sleep(w.pause)
+	}
+	return w.buf.Write(p)
+}
+
+// TestRunSlowReader: a reader of the output that stalls for longer than exec
+// would wait after the tool exits still gets every byte, without error
+// (the pipe is read to its end before Wait).
+func TestRunSlowReader(t *testing.T) {
+	w := &slowWriter{pause: 2500 * time.Millisecond}
+	// 48,894 bytes: all in the pipe (64 KiB) at once, so that the tool
+	// has exited while the reader is still paused.
+	if err := tool.Run(context.Background(), tool.Cmd{Name: "seq", Args: []string{"1", "10000"}, Stdout: w}); err != nil {
+		t.Fatalf("slow reader: %v", err)
+	}
+	lines := strings.Split(strings.TrimSpace(w.buf.String()), "\n")
+	if len(lines) != 10000 || lines[len(lines)-1] != "10000" {
+		t.Errorf("got %d lines, last %q", len(lines), lines[len(lines)-1])
+	}
+}
+
 func TestRunFailures(t *testing.T) {
 	ctx := context.Background()
 	if err := tool.Run(ctx, tool.Cmd{Name: "trove-no-such-tool"}); !errors.Is(err, extract.ErrToolMissing) {
