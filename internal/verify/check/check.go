@@ -250,28 +250,41 @@ func Run(ctx context.Context, st archive.BlobStore, cat Catalog, opts Options) (
 	// store: they start first and run beside the walk and the hashing.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	jobs := []func() error{func() error { return c.checkCatalog(ctx) }}
+	// The full-text engine's check of the main index is the longest
+	// single-threaded part: it starts first, beside the hashing; the
+	// other catalog checks start when the hashing is done, so that it
+	// never shares the cores with more than the hashing workers.
+	var first, later []func() error
+	later = append(later, func() error { return c.checkCatalog(ctx) })
 	if full {
-		for _, t := range append(cat.CheckIndexTables(), "") {
-			jobs = append(jobs, func() error { return c.checkEngine(ctx, t) })
+		for i, t := range append(cat.CheckIndexTables(), "") {
+			job := func() error { return c.checkEngine(ctx, t) }
+			if i == 0 {
+				first = append(first, job)
+			} else {
+				later = append(later, job)
+			}
 		}
 	}
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var errs []error
 	var catSecs float64
-	for _, job := range jobs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			t0 := time.Now()
-			err := job()
-			mu.Lock()
-			catSecs = max(catSecs, time.Since(t0).Seconds())
-			errs = append(errs, err)
-			mu.Unlock()
-		}()
+	catStart := time.Now()
+	startJobs := func(jobs []func() error) {
+		for _, job := range jobs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				err := job()
+				mu.Lock()
+				catSecs = max(catSecs, time.Since(catStart).Seconds())
+				errs = append(errs, err)
+				mu.Unlock()
+			}()
+		}
 	}
+	startJobs(first)
 	if err := c.load(ctx, &rep.Stats); err != nil {
 		cancel()
 		wg.Wait()
@@ -282,6 +295,7 @@ func Run(ctx context.Context, st archive.BlobStore, cat Catalog, opts Options) (
 	hb, hn, herr := c.hash(ctx, todo, start)
 	rep.Stats.HashSeconds = time.Since(t0).Seconds()
 	rep.Stats.HashedBlobs, rep.Stats.HashedBytes = hb, hn
+	startJobs(later)
 	wg.Wait()
 	if err := errors.Join(append(errs, herr)...); err != nil {
 		return nil, err
