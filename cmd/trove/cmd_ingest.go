@@ -14,7 +14,11 @@ import (
 )
 
 func cmdIngest(ctx context.Context, m *Main, args []string) error {
-	fs := newFlags(m, "ingest", "ingest DATASET PATH... [flags]")
+	fs := newFlags(m, "ingest", "ingest DATASET PATH... [flags]\n\n"+
+		"PATH: folders (their contents land at the dataset's root), files, archives, mailboxes; containers are\n"+
+		"opened recursively. Multi-volume archives (NAME.part1.rar, NAME.rar + NAME.r00, NAME.7z.001, ...) are\n"+
+		"read across their volumes when these are in the same folder or given together. Running the same\n"+
+		"command again after an interruption finishes the job: nothing lost, nothing doubled.")
 	workers := fs.Int("workers", 0, "parallel extractions (default: 2 per core)")
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
 	quiet := fs.Bool("quiet", false, "no progress output")

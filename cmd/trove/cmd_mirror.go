@@ -176,7 +176,10 @@ func mirrorList(ctx context.Context, m *Main, args []string) error {
 // by pinned key: each group is one signing archive, and every URL in the
 // group (plus the mirrors they list) is a source for its files.
 func mirrorSync(ctx context.Context, m *Main, args []string) error {
-	fs := newFlags(m, "mirror sync", "mirror sync [--workers N] [--limit-rate BYTES/s] [--daemon [--every 15m]] [--json]")
+	fs := newFlags(m, "mirror sync", "mirror sync [--workers N] [--limit-rate BYTES/s] [--daemon [--every 15m]] [--json]\n\n"+
+		"Pulls the releases of the followed archives that this server lacks, each checked against the pinned key,\n"+
+		"and completes partial ones. A release held complete whose files are missing from the store (a lost disk,\n"+
+		"blobs trove check --repair quarantined) gets them fetched again and is reported \"repaired\".")
 	workers := fs.Int("workers", 4, "parallel downloads")
 	rate := fs.String("limit-rate", "", "bandwidth limit over all downloads, e.g. 10M (bytes per second; K, M, G suffixes)")
 	daemon := fs.Bool("daemon", false, "keep running: sync now, then every --every")
