@@ -213,9 +213,9 @@ func (s *sink) Child(ctx context.Context, info extract.ChildInfo, r io.Reader) e
 }
 
 // flushHeld groups the held members into multi-volume sets, folder by
-// folder of the container (as the walk does for folders on disk: the
-// first volume reads the others from the store), and queues them all. A
-// name twice in one folder of the container joins no set.
+// folder of the container, like the walk for folders on disk (setsOf;
+// the first volume reads the others from the store), and queues them
+// all. A name twice in one folder of the container joins no set.
 func (s *sink) flushHeld() {
 	byDir := map[string][]*task{}
 	for _, t := range s.held {
@@ -223,30 +223,20 @@ func (s *sink) flushHeld() {
 		byDir[d] = append(byDir[d], t)
 	}
 	for _, ts := range byDir {
-		byName := map[string]*task{}
-		twice := map[string]bool{}
+		count := map[string]int{}
 		for _, t := range ts {
-			if byName[t.name] != nil {
-				twice[t.name] = true
-			}
-			byName[t.name] = t
+			count[t.name]++
 		}
-		var names []string
-		for n := range byName {
-			if !twice[n] {
-				names = append(names, n)
+		var files []volFile
+		for _, t := range ts {
+			if count[t.name] == 1 {
+				files = append(files, volFile{t.name, s.ing.store.Path(t.sha), t.size})
 			}
 		}
-		for _, set := range extract.VolumeSets(names) {
-			first := byName[set[0]]
-			if !extract.FirstVolume(set, fileHead(s.ing.store.Path(first.sha))) {
-				continue
-			}
-			for i, n := range set[1:] {
-				v := byName[n]
-				first.volumes = append(first.volumes, extract.Volume{Name: n, Path: s.ing.store.Path(v.sha)})
-				first.volBytes += v.size
-				v.volumeOf, v.volIndex = set[0], i+2
+		sets := setsOf(files)
+		for _, t := range ts {
+			if v, ok := sets[t.name]; ok {
+				v.apply(t)
 			}
 		}
 	}

@@ -66,9 +66,15 @@ func (vs *volumeSets) group(dir string, files []volFile) {
 	if vs.dirs == nil {
 		vs.dirs = map[string]map[string]volInfo{}
 	}
+	vs.dirs[dir] = setsOf(files)
+}
+
+// setsOf finds the sets among the files of one folder, each confirmed by
+// its first file's first bytes (extract.FirstVolume), and returns each
+// member's place by name. Names must be distinct.
+func setsOf(files []volFile) map[string]volInfo {
 	m := map[string]volInfo{}
-	vs.dirs[dir] = m
-	byName := map[string]volFile{}
+	byName := make(map[string]volFile, len(files))
 	names := make([]string, 0, len(files))
 	for _, f := range files {
 		byName[f.name] = f
@@ -87,6 +93,7 @@ func (vs *volumeSets) group(dir string, files []volFile) {
 		}
 		m[set[0]] = first
 	}
+	return m
 }
 
 // mark sets t's place in a set of folder dir, if it has one.
@@ -94,10 +101,14 @@ func (vs *volumeSets) mark(dir string, t *task) {
 	if _, ok := vs.dirs[dir]; !ok && vs.files != nil {
 		vs.group(dir, vs.files[dir])
 	}
-	v, ok := vs.dirs[dir][t.name]
-	if !ok {
-		return
+	if v, ok := vs.dirs[dir][t.name]; ok {
+		v.apply(t)
 	}
+}
+
+// apply gives t its place in a set: the first volume the others, the
+// others the first.
+func (v volInfo) apply(t *task) {
 	if v.index == 1 {
 		t.volumes, t.volBytes = v.rest, v.restBytes
 		return
