@@ -172,7 +172,7 @@ func (d *DB) cachedAggregate(ctx context.Context, p archive.Principal, dataset s
 		return 0, nil, err
 	}
 	c.mu.Lock()
-	if c.gen == gen {
+	if c.gen == gen && !c.off {
 		if len(c.m) >= aggCacheSize {
 			clear(c.m) // simple and bounded; entries are cheap to recompute
 		}

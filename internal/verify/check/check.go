@@ -295,7 +295,9 @@ func Run(ctx context.Context, st archive.BlobStore, cat Catalog, opts Options) (
 	hb, hn, herr := c.hash(ctx, todo, start)
 	rep.Stats.HashSeconds = time.Since(t0).Seconds()
 	rep.Stats.HashedBlobs, rep.Stats.HashedBytes = hb, hn
-	startJobs(later)
+	if herr == nil {
+		startJobs(later)
+	}
 	wg.Wait()
 	if err := errors.Join(append(errs, herr)...); err != nil {
 		return nil, err
