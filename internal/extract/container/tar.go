@@ -74,11 +74,7 @@ func (t *Tar) Extract(ctx context.Context, in extract.Input, s extract.Sink) (er
 			return r.errorf("%w", err)
 		}
 		defer j.Close()
-		rs := []io.Reader{f}
-		for _, v := range j.files[1:] {
-			rs = append(rs, v)
-		}
-		src = io.MultiReader(rs...)
+		src = io.NewSectionReader(j, 0, j.size)
 	}
 	br := bufio.NewReaderSize(src, 64<<10)
 	magic, _ := br.Peek(len(xzMagic))
