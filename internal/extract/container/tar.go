@@ -69,7 +69,11 @@ func (t *Tar) Extract(ctx context.Context, in extract.Input, s extract.Sink) (er
 	// order.
 	var src io.Reader = f
 	if len(in.Volumes) > 0 {
-		j, err := joinVolumes(f, in.Size, in.Volumes)
+		st, err := f.Stat()
+		if err != nil {
+			return r.errorf("%w", err)
+		}
+		j, err := joinVolumes(f, st.Size(), in.Volumes)
 		if err != nil {
 			return r.errorf("%w", err)
 		}
