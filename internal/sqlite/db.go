@@ -35,6 +35,7 @@ type DB struct {
 	aggs  aggCache
 	snaps facetSnaps
 	pages pageCache
+	lens  rankLens
 	// computing bounds the searches computed at once (see Search).
 	computing chan struct{}
 }
@@ -67,6 +68,7 @@ func Open(path string) (*DB, error) {
 	q.Set("_foreign_keys", "off")
 	q.Set("_txlock", "immediate")
 	q.Set("_cache_size", "-65536")
+	registerRank() // before the first connection: see rank.go
 	db, err := sql.Open(driverName, "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("sqlite open %s: %w", path, err)
@@ -82,7 +84,10 @@ func Open(path string) (*DB, error) {
 }
 
 // Close closes the database.
-func (d *DB) Close() error { return d.db.Close() }
+func (d *DB) Close() error {
+	d.closeRank()
+	return d.db.Close()
+}
 
 // SQL exposes the handle to tests and the integrity checker.
 func (d *DB) SQL() *sql.DB { return d.db }

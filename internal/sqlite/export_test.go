@@ -13,3 +13,15 @@ func SetFacetSnapshots(d *DB, on bool) {
 	d.pages.m = nil
 	d.pages.mu.Unlock()
 }
+
+// RankExpr returns the ranking expression searches of generation gen use
+// (building the length table now), for tests comparing it with bm25.
+func RankExpr(d *DB, gen int64) (string, []any) {
+	d.lens.mu.Lock()
+	d.lens.sync = true
+	d.lens.mu.Unlock()
+	return d.rankExpr(gen)
+}
+
+// DocsizeTotal exposes docsizeTotal to the tests.
+var DocsizeTotal = docsizeTotal

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -114,6 +115,7 @@ func (d *DB) WarmSearch(ctx context.Context) error {
 		d.snaps.cur = snap
 	}
 	d.snaps.mu.Unlock()
+	d.warmRank(ctx, gen)
 	return nil
 }
 
@@ -319,28 +321,45 @@ func (d *DB) aggregateSnap(ctx context.Context, snap *facetSnap, plan *plan, vis
 		}
 		return c.blobs, c.result(), nil
 	}
-	q := `SELECT group_concat(rowid >> 20) FROM fts WHERE fts MATCH ? AND rowid >= ? AND rowid < ?`
-	args := []any{plan.fts}
-	ranged := true
-	if len(plan.parts) > 0 {
-		// With the documents matching only across chunks, in one
-		// list (they are few); the bitmap below removes duplicates.
-		cte, ca := plan.matches(true)
-		q, args, ranged = `WITH `+cte+` SELECT group_concat(blob_id) FROM m`, ca, false
+	const q = `SELECT group_concat(rowid >> 20) FROM fts WHERE fts MATCH ? AND rowid >= ? AND rowid < ?`
+	words := (len(snap.start) + 63) / 64
+	mark := func(set []uint64) func(int64) {
+		return func(blob int64) {
+			if blob >= 0 && blob+1 < int64(len(snap.start)) { // else written after the snapshot
+				set[blob/64] |= 1 << (blob % 64)
+			}
+		}
 	}
-	seen := make([]uint64, len(snap.start)/64+1)
-	err := d.matchingBlobs(ctx, q, args, ranged, func(blob int64) {
-		if blob < 0 || blob+1 >= int64(len(snap.start)) {
-			return // written after the snapshot: counted by the next one
+	// A document matches when one of its chunks matches the whole
+	// expression, or, for a document of several chunks, when each part of
+	// an AND matches one of its chunks (plan.matches). Both come to: each
+	// part matches a chunk of the document. So the matches are the
+	// intersection of the documents matching each part, one pass over
+	// each part's doclist, instead of the whole expression's and then a
+	// SQL intersection of the parts'.
+	parts := plan.parts
+	if len(parts) == 0 {
+		parts = []string{plan.fts}
+	}
+	var set []uint64
+	for i, e := range parts {
+		cur := make([]uint64, words)
+		if err := d.matchingBlobs(ctx, q, []any{e}, true, mark(cur)); err != nil {
+			return 0, nil, err
 		}
-		if seen[blob/64]&(1<<(blob%64)) != 0 {
-			return
+		if i == 0 {
+			set = cur
+			continue
 		}
-		seen[blob/64] |= 1 << (blob % 64)
-		add(blob)
-	})
-	if err != nil {
-		return 0, nil, err
+		for w := range set {
+			set[w] &= cur[w]
+		}
+	}
+	for w, word := range set {
+		for word != 0 {
+			add(int64(w)*64 + int64(bits.TrailingZeros64(word)))
+			word &= word - 1
+		}
 	}
 	return c.blobs, c.result(), nil
 }

@@ -166,7 +166,7 @@ func (d *DB) Search(ctx context.Context, p archive.Principal, req archive.Search
 			if filter != "" {
 				fargs = args
 			}
-			top, complete, err := d.rankTop(ctx, plan.fts, k, filter, fargs)
+			top, complete, err := d.rankTop(ctx, gen, plan.fts, k, filter, fargs)
 			if err != nil {
 				return nil, err
 			}
@@ -573,7 +573,7 @@ type ranked struct {
 //
 // filter, when set, is a further SQL condition on the chunks' rowids with
 // its arguments fargs.
-func (d *DB) rankTop(ctx context.Context, expr string, k int, filter string, fargs []any) ([]ranked, bool, error) {
+func (d *DB) rankTop(ctx context.Context, gen int64, expr string, k int, filter string, fargs []any) ([]ranked, bool, error) {
 	var maxBlob sql.NullInt64
 	if err := d.db.QueryRowContext(ctx, `SELECT max(id) FROM blobs`).Scan(&maxBlob); err != nil {
 		return nil, false, fmt.Errorf("search: %w", err)
@@ -585,6 +585,7 @@ func (d *DB) rankTop(ctx context.Context, expr string, k int, filter string, far
 	if maxBlob.Int64 < 64 || strings.Contains(expr, "*") {
 		bounds = [][2]int64{{0, math.MaxInt64}}
 	}
+	rank, rankArgs := d.rankExpr(gen)
 	type result struct {
 		top []ranked
 		err error
@@ -592,8 +593,8 @@ func (d *DB) rankTop(ctx context.Context, expr string, k int, filter string, far
 	out := make(chan result, len(bounds))
 	for _, b := range bounds {
 		go func(lo, hi int64) {
-			a := append([]any{expr, lo, hi}, fargs...)
-			rows, err := d.db.QueryContext(ctx, `SELECT rowid, bm25(fts) AS r FROM fts WHERE fts MATCH ? AND rowid >= ? AND rowid < ?`+filter+` ORDER BY r LIMIT ?`, append(a, k)...)
+			a := append(append(slices.Clone(rankArgs), expr, lo, hi), fargs...)
+			rows, err := d.db.QueryContext(ctx, `SELECT rowid, `+rank+` AS r FROM fts WHERE fts MATCH ? AND rowid >= ? AND rowid < ?`+filter+` ORDER BY r LIMIT ?`, append(a, k)...)
 			if err != nil {
 				out <- result{err: ftsError(err)}
 				return

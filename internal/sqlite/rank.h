@@ -1,0 +1,4 @@
+// See rank.c and rank.go.
+int trove_rank_register(void);
+long long trove_rank_install(long n, const long long *rowid, const int *len);
+void trove_rank_release(long long id);
