@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/trove-archive/trove/internal/archive"
@@ -29,6 +30,9 @@ type Options struct {
 	Passwords []string      // tried on encrypted content
 	Exclude   []string      // glob patterns matched against each path element
 	Progress  Progress      // may be nil
+	// MaxClaims bounds the blobs remembered in memory for deduplication
+	// within the run (see claims); default 16384.
+	MaxClaims int
 }
 
 func (o *Options) defaults() {
@@ -46,6 +50,9 @@ func (o *Options) defaults() {
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = 10 * time.Minute
+	}
+	if o.MaxClaims <= 0 {
+		o.MaxClaims = 16384
 	}
 }
 
@@ -68,8 +75,16 @@ type Ingester struct {
 	active   int
 	walkDone bool
 
-	claimMu sync.Mutex
-	claims  map[archive.BlobID]*claim
+	// claims holds the blobs met in this run, in progress or done. Done
+	// ones beyond MaxClaims are dropped once committed (dropClaims): a
+	// later copy of one finds its blob in the catalog, and forgotten,
+	// a bitmap of its blob ID, tells it apart from a blob of an earlier
+	// run. Memory then stays flat however many files a leak has.
+	claimMu   sync.Mutex
+	claims    map[archive.BlobID]*claim
+	doneN     int // claims done and not dropped
+	dropping  bool
+	forgotten bitmap
 }
 
 // New returns an Ingester.
@@ -122,6 +137,8 @@ type claim struct {
 
 	mu    sync.Mutex
 	facts *sqlite.Facts // set once extracted
+	sha   archive.BlobID
+	done  atomic.Bool // all its writes sent (see claimDone)
 }
 
 // Run ingests paths into the dataset and returns the summary.
@@ -231,6 +248,7 @@ func (ing *Ingester) run(ctx context.Context, ds *archive.Dataset, count func(),
 	ing.stats = newStats()
 	ing.cond = sync.NewCond(&ing.mu)
 	ing.claims = map[archive.BlobID]*claim{}
+	ing.doneN, ing.dropping, ing.forgotten = 0, false, nil
 	ing.children, ing.top, ing.active, ing.walkDone = nil, nil, 0, false
 	ing.resume = ds.Items > 0
 	w, err := ing.db.NewWriter(ctx)
@@ -546,7 +564,7 @@ func (ing *Ingester) process(ctx context.Context, t *task) {
 	ing.claimMu.Lock()
 	c, dup := ing.claims[t.sha]
 	if !dup {
-		c = &claim{ready: make(chan struct{})}
+		c = &claim{ready: make(chan struct{}), sha: t.sha}
 		ing.claims[t.sha] = c
 	}
 	ing.claimMu.Unlock()
@@ -621,6 +639,12 @@ func (ing *Ingester) extractNew(ctx context.Context, t *task, c *claim) {
 		ing.stats.internal(t.rel, err)
 		return
 	}
+	if rec != nil && rec.Status != archive.StatusPending && ing.isForgotten(rec.ID) {
+		// Met earlier in this run, its claim since dropped: a copy, as
+		// link records it (not read again, whatever the task).
+		ing.linkForgotten(ctx, t, c, rec)
+		return
+	}
 	path := ing.store.Path(t.sha)
 	// A volume that failed when read alone is taken again now that the
 	// others of its set are here.
@@ -638,6 +662,7 @@ func (ing *Ingester) extractNew(ctx context.Context, t *task, c *claim) {
 		}
 		c.first = ing.newItem(ctx, t, c, 0, c.facts)
 		close(c.ready)
+		ing.claimDone(ctx, c)
 		ing.setTop(t, c.first)
 		if exists != 0 {
 			ing.stats.unchanged()
@@ -671,6 +696,92 @@ func (ing *Ingester) extractNew(ctx context.Context, t *task, c *claim) {
 	c.facts = sqlite.FactsOf(out.Kind, &out.Meta, out.Status, out.ChildrenEmitted)
 	ing.w.FinishBlob(out)
 	c.mu.Unlock()
+	ing.claimDone(ctx, c)
+}
+
+// claimDone counts a claim whose writes are all sent, and drops the done
+// claims when there are more than MaxClaims.
+func (ing *Ingester) claimDone(ctx context.Context, c *claim) {
+	c.done.Store(true)
+	ing.claimMu.Lock()
+	ing.doneN++
+	drop := ing.doneN > ing.opts.MaxClaims && !ing.dropping
+	if drop {
+		ing.dropping = true
+	}
+	ing.claimMu.Unlock()
+	if drop {
+		ing.dropClaims(ctx)
+	}
+}
+
+// dropClaims forgets the claims that are done, once the catalog holds
+// their blobs and first items: it waits for the writer to commit what was
+// sent, so that a later copy finds them there (linkForgotten).
+func (ing *Ingester) dropClaims(ctx context.Context) {
+	var done []*claim
+	ing.claimMu.Lock()
+	for _, c := range ing.claims {
+		if c.done.Load() {
+			done = append(done, c)
+		}
+	}
+	ing.claimMu.Unlock()
+	err := ing.w.Flush()
+	ing.claimMu.Lock()
+	defer ing.claimMu.Unlock()
+	ing.dropping = false
+	if err != nil || ctx.Err() != nil {
+		return // the run is failing: keep them
+	}
+	for _, c := range done {
+		if ing.claims[c.sha] == c {
+			delete(ing.claims, c.sha)
+			ing.forgotten.set(c.blobID)
+			ing.doneN--
+		}
+	}
+}
+
+// linkForgotten records a copy of a blob met earlier in this run whose
+// claim was dropped: like link, a duplicate of the blob's first item in
+// the dataset, with the same facts, read back from the catalog.
+func (ing *Ingester) linkForgotten(ctx context.Context, t *task, c *claim, rec *sqlite.BlobRecord) {
+	first, err := ing.db.FirstItem(ctx, ing.ds.ID, rec.ID)
+	if err != nil {
+		close(c.ready)
+		ing.stats.internal(t.rel, err)
+		return
+	}
+	c.blobID, c.first = rec.ID, first
+	c.typ = extract.Type{MIME: rec.MIME, Kind: rec.Kind}
+	c.facts = sqlite.FactsOf(rec.Kind, &rec.Meta, rec.Status, rec.ChildrenEmitted)
+	close(c.ready)
+	ing.link(ctx, t, c)
+	ing.claimDone(ctx, c)
+}
+
+func (ing *Ingester) isForgotten(blobID int64) bool {
+	ing.claimMu.Lock()
+	defer ing.claimMu.Unlock()
+	return ing.forgotten.has(blobID)
+}
+
+// bitmap is a set of blob IDs, one bit each.
+type bitmap []uint64
+
+func (b bitmap) has(id int64) bool {
+	return id >= 0 && id/64 < int64(len(b)) && b[id/64]&(1<<(id%64)) != 0
+}
+
+func (b *bitmap) set(id int64) {
+	if id < 0 {
+		return
+	}
+	for int64(len(*b)) <= id/64 {
+		*b = append(*b, 0)
+	}
+	(*b)[id/64] |= 1 << (id % 64)
 }
 
 // replay links the children of a container extracted before into this

@@ -109,6 +109,17 @@ func (d *DB) ExistingItem(ctx context.Context, datasetID int64, path string, blo
 	return id, nil
 }
 
+// FirstItem returns the first item of blob in the dataset that is not
+// recorded as a copy of another.
+func (d *DB) FirstItem(ctx context.Context, datasetID, blobID int64) (int64, error) {
+	var id int64
+	err := d.db.QueryRowContext(ctx, `SELECT id FROM items WHERE dataset_id = ? AND blob_id = ? AND duplicate_of = 0 ORDER BY id LIMIT 1`, datasetID, blobID).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("first item of blob %d: %w", blobID, err)
+	}
+	return id, nil
+}
+
 // TopLevelState says whether a file at path with this size and
 // modification time was already ingested into the dataset: complete (it and
 // everything inside it), or only begun (an interrupted run), so that a
