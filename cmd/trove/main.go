@@ -10,10 +10,12 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/pprof"
 	"syscall"
 
 	"github.com/trove-archive/trove/internal/archive"
+	"github.com/trove-archive/trove/internal/sqlite"
 )
 
 func main() {
@@ -26,7 +28,16 @@ func main() {
 			os.Exit(code)
 		}
 	}
-	os.Exit(realMain())
+	code := realMain()
+	// TROVE_MEMSTATS=1 prints where memory went, for benchmarks.
+	if os.Getenv("TROVE_MEMSTATS") != "" {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		used, high := sqlite.Memory()
+		fmt.Fprintf(os.Stderr, "memstats: go heap in use %d MB (system %d MB); sqlite now %d MB, peak %d MB\n",
+			ms.HeapInuse>>20, ms.Sys>>20, used>>20, high>>20)
+	}
+	os.Exit(code)
 }
 
 func realMain() int {

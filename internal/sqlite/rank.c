@@ -296,3 +296,10 @@ static int entry(sqlite3 *db, const char **errmsg, const void *api) {
 }
 
 int trove_rank_register(void) { return sqlite3_auto_extension((void (*)(void))entry); }
+
+extern sqlite3_int64 sqlite3_memory_used(void);
+extern sqlite3_int64 sqlite3_memory_highwater(int resetFlag);
+
+long long trove_sqlite_memory(int highwater) {
+	return highwater ? sqlite3_memory_highwater(0) : sqlite3_memory_used();
+}

@@ -215,3 +215,9 @@ func sqliteVarint(rec []byte) (v uint64, n int) {
 	}
 	return 0, 0
 }
+
+// Memory returns the bytes SQLite holds now (page caches, statements,
+// FTS5 buffers) and the most it held since the process started.
+func Memory() (used, highwater int64) {
+	return int64(C.trove_sqlite_memory(0)), int64(C.trove_sqlite_memory(1))
+}

@@ -2,3 +2,4 @@
 int trove_rank_register(void);
 long long trove_rank_install(long n, const long long *rowid, const int *len);
 void trove_rank_release(long long id);
+long long trove_sqlite_memory(int highwater);
