@@ -36,18 +36,46 @@ rm -rf "$results"; mkdir -p "$results"
 # Recoll does not OCR by default: the trove/Recoll comparison uses trove
 # --no-ocr (like for like); the ingest with OCR, trove's default, is timed
 # beside it, and recall and latency are measured on its catalog.
+# measure OUT CMD...: runs CMD with /usr/bin/time (wall, user, sys, peak
+# RSS to OUT.time) and, where this machine lets us make a cgroup, counts
+# the CPU of everything it starts into OUT.cpu. /usr/bin/time alone misses
+# the tools trove runs sandboxed: bubblewrap's init process inside the
+# sandbox reaps the tool and is itself never waited for, so their CPU never
+# reaches the parent's counters (about 40% of the CPU of an ingest).
+measure() {
+  local out=$1; shift
+  local g="" v=1
+  if [ -d /sys/fs/cgroup/cpuacct ] && mkdir "/sys/fs/cgroup/cpuacct/trove-bench-$$" 2>/dev/null; then
+    g=/sys/fs/cgroup/cpuacct/trove-bench-$$
+  elif [ -f /sys/fs/cgroup/cgroup.controllers ] && mkdir "/sys/fs/cgroup/trove-bench-$$" 2>/dev/null; then
+    g=/sys/fs/cgroup/trove-bench-$$ v=2
+  fi
+  if [ -z "$g" ]; then
+    /usr/bin/time -f '%e %U %S %M' -o "$out.time" "$@"
+    return
+  fi
+  local rc=0
+  ( echo "$BASHPID" > "$g/cgroup.procs"; exec /usr/bin/time -f '%e %U %S %M' -o "$out.time" "$@" ) || rc=$?
+  if [ $v = 1 ]; then
+    awk '{printf "%.2f\n", $1 / 1e9}' "$g/cpuacct.usage" > "$out.cpu"
+  else
+    awk '$1 == "usage_usec" {printf "%.2f\n", $2 / 1e6}' "$g/cpu.stat" > "$out.cpu"
+  fi
+  rmdir "$g" 2>/dev/null || true
+  return $rc
+}
 for i in $(seq 1 "$runs"); do
   data=$work/data-$size
   rm -rf "$data"
   $trove --data "$data" dataset create bench --level public >/dev/null
   echo "== trove ingest --no-ocr, run $i"
-  /usr/bin/time -f '%e %U %S %M' -o "$results/trove.$i.time" \
+  measure "$results/trove.$i" \
     $trove --data "$data" ingest --quiet --json --no-ocr --exclude .truth bench "$corpus" > "$results/trove.$i.json"
   if [ "$ocr" = 1 ]; then
     od=$work/data-$size-ocr; rm -rf "$od"
     $trove --data "$od" dataset create bench --level public >/dev/null
     echo "== trove ingest with OCR, run $i"
-    /usr/bin/time -f '%e %U %S %M' -o "$results/trove-ocr.$i.time" \
+    measure "$results/trove-ocr.$i" \
       $trove --data "$od" ingest --quiet --json --exclude .truth bench "$corpus" > /dev/null
   fi
   if [ "$recoll" = 1 ]; then
@@ -55,7 +83,7 @@ for i in $(seq 1 "$runs"); do
     rm -rf "$conf"; mkdir -p "$conf"
     printf 'topdirs = %s\nskippedNames+ = .truth\nloglevel = 1\n' "$corpus" > "$conf/recoll.conf"
     echo "== recollindex, run $i"
-    /usr/bin/time -f '%e %U %S %M' -o "$results/recoll.$i.time" recollindex -c "$conf" -z >/dev/null 2>&1 || true
+    measure "$results/recoll.$i" recollindex -c "$conf" -z >/dev/null 2>&1 || true
   fi
 done
 du -sb --exclude=.truth "$corpus" | cut -f1 > "$results/corpus.bytes"
