@@ -293,7 +293,10 @@ func (d *DB) visibleDatasets(ctx context.Context, p archive.Principal, slug stri
 // (words, phrases, prefixes, OR, and NOT of those):
 // the matching blob IDs come from the FTS index, their items' facet values
 // from the snapshot, restricted to the visible datasets.
-func (d *DB) aggregateSnap(ctx context.Context, snap *facetSnap, plan *plan, visible map[int64]string) (int64, map[string][]archive.FacetCount, error) {
+//
+// fromRank, when not nil, brings the blobs the ranking pass scored (nil if
+// it did not collect them): for a one-part query, the matches themselves.
+func (d *DB) aggregateSnap(ctx context.Context, snap *facetSnap, plan *plan, visible map[int64]string, fromRank <-chan *collected) (int64, map[string][]archive.FacetCount, error) {
 	c := newFacetCounter(snap, visible)
 	var excluded []uint64 // bitmap of blobs matching a NOT
 	for _, e := range plan.nots {
@@ -342,6 +345,16 @@ func (d *DB) aggregateSnap(ctx context.Context, snap *facetSnap, plan *plan, vis
 		parts = []string{plan.fts}
 	}
 	var set []uint64
+	if fromRank != nil && len(plan.parts) == 0 {
+		// Taken only when it covers the snapshot: ranked in the same
+		// generation, and a bitmap as long as the snapshot's blobs.
+		need := (len(snap.start) - 1 + 63) / 64
+		if c := <-fromRank; c != nil && c.gen == snap.gen && len(c.bits) >= need {
+			set = make([]uint64, words)
+			copy(set, c.bits[:need])
+			parts = nil
+		}
+	}
 	for i, e := range parts {
 		cur := make([]uint64, words)
 		if err := d.matchingBlobs(ctx, q, []any{e}, true, mark(cur)); err != nil {
@@ -357,7 +370,9 @@ func (d *DB) aggregateSnap(ctx context.Context, snap *facetSnap, plan *plan, vis
 	}
 	for w, word := range set {
 		for word != 0 {
-			add(int64(w)*64 + int64(bits.TrailingZeros64(word)))
+			if b := int64(w)*64 + int64(bits.TrailingZeros64(word)); b+1 < int64(len(snap.start)) {
+				add(b) // else not the snapshot's blob
+			}
 			word &= word - 1
 		}
 	}

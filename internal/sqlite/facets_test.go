@@ -85,6 +85,17 @@ func TestFacetSnapshotMatchesSQL(t *testing.T) {
 	journalist.Grants = []archive.Grant{{DatasetID: dss[1].ID}}
 	readers := map[string]archive.Principal{"anonymous": {}, "journalist": journalist, "admin": archive.Admin()}
 	queries := []string{"harbor", "common", "police OR ferry", "common -budget", "rep*", "harbor zebra", "budget AND police", `"harbor report"`, "nothingmatches"}
+	// With the rank table, one-part queries count the blobs their ranking
+	// pass collected; without it, they read the doclists again.
+	for _, rankTable := range []bool{false, true} {
+		db.SetRankTable(rankTable)
+		checkSnapshotCounts(t, db, readers, queries, dss)
+	}
+}
+
+func checkSnapshotCounts(t *testing.T, db *sqlite.DB, readers map[string]archive.Principal, queries []string, dss []*archive.Dataset) {
+	t.Helper()
+	ctx := context.Background()
 	for name, p := range readers {
 		for _, q := range queries {
 			for _, ds := range []string{"", dss[0].Slug, dss[2].Slug} {

@@ -156,10 +156,95 @@ static void release(lens *t) {
 	pthread_mutex_unlock(&mu);
 }
 
+// A collector: a bitmap of the blobs (rowid >> shift) of every row ranked
+// with it, so that a search counts its matches from the ranking pass
+// instead of reading the doclists a second time. Shared like the tables.
+typedef struct collector {
+	long long id;
+	int refs;
+	int shift;
+	long words;
+	unsigned long long *bits;
+	struct collector *next;
+} collector;
+
+static collector *collectors;
+
+long long trove_collect_new(long words, int shift) {
+	collector *c = calloc(1, sizeof(collector));
+	if (!c) return 0;
+	c->bits = calloc(words > 0 ? words : 1, sizeof(unsigned long long));
+	if (!c->bits) {
+		free(c);
+		return 0;
+	}
+	c->words = words;
+	c->shift = shift;
+	c->refs = 1;
+	pthread_mutex_lock(&mu);
+	c->id = ++lastID;
+	c->next = collectors;
+	collectors = c;
+	pthread_mutex_unlock(&mu);
+	return c->id;
+}
+
+// trove_collect_bits returns the bitmap of collector id (words long), or
+// NULL. The caller holds its reference until trove_collect_free.
+const unsigned long long *trove_collect_bits(long long id, long *words) {
+	const unsigned long long *b = 0;
+	pthread_mutex_lock(&mu);
+	for (collector *c = collectors; c; c = c->next) {
+		if (c->id == id) {
+			b = c->bits;
+			*words = c->words;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&mu);
+	return b;
+}
+
+static void unrefCollector(collector *c) {
+	// called with mu held
+	if (--c->refs == 0) {
+		free(c->bits);
+		free(c);
+	}
+}
+
+void trove_collect_free(long long id) {
+	pthread_mutex_lock(&mu);
+	for (collector **p = &collectors; *p; p = &(*p)->next) {
+		if ((*p)->id == id) {
+			collector *c = *p;
+			*p = c->next;
+			unrefCollector(c);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&mu);
+}
+
+static collector *acquireCollector(long long id) {
+	collector *found = 0;
+	pthread_mutex_lock(&mu);
+	for (collector *c = collectors; c; c = c->next) {
+		if (c->id == id) {
+			c->refs++;
+			found = c;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&mu);
+	return found;
+}
+
 // Per query: the statistics bm25 needs and the position reached in the
 // table (FTS5 visits rows in rowid order, so lookups mostly step forward).
 typedef struct query {
 	lens *t;
+	collector *col;
 	long pos;
 	int nPhrase;
 	double avgdl;
@@ -170,6 +255,11 @@ typedef struct query {
 static void queryFree(void *p) {
 	query *q = p;
 	if (q->t) release(q->t);
+	if (q->col) {
+		pthread_mutex_lock(&mu);
+		unrefCollector(q->col);
+		pthread_mutex_unlock(&mu);
+	}
 	free(q->idf);
 	free(q->freq);
 	free(q);
@@ -182,7 +272,7 @@ static int countCb(const Fts5ExtensionApi *api, Fts5Context *fts, void *user) {
 	return SQLITE_OK;
 }
 
-static int setup(const Fts5ExtensionApi *api, Fts5Context *fts, long long id, query **out) {
+static int setup(const Fts5ExtensionApi *api, Fts5Context *fts, long long id, long long colID, query **out) {
 	query *q = calloc(1, sizeof(query));
 	if (!q) return SQLITE_NOMEM;
 	q->nPhrase = api->xPhraseCount(fts);
@@ -211,6 +301,7 @@ static int setup(const Fts5ExtensionApi *api, Fts5Context *fts, long long id, qu
 		return rc;
 	}
 	q->t = acquire(id); // after xSetAuxdata, which frees q on failure
+	if (colID) q->col = acquireCollector(colID);
 	*out = q;
 	return SQLITE_OK;
 }
@@ -251,7 +342,7 @@ static void rankFunc(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_cont
 			sqlite3_result_error(ctx, "trove_rank: want the length table's ID", -1);
 			return;
 		}
-		rc = setup(api, fts, sqlite3_value_int64(apVal[0]), &q);
+		rc = setup(api, fts, sqlite3_value_int64(apVal[0]), nVal > 1 ? sqlite3_value_int64(apVal[1]) : 0, &q);
 		if (rc != SQLITE_OK) {
 			sqlite3_result_error_code(ctx, rc);
 			return;
@@ -267,7 +358,14 @@ static void rankFunc(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_cont
 	}
 	double D = 0;
 	if (rc == SQLITE_OK) {
-		int n = rowLength(q, api->xRowid(fts));
+		sqlite3_int64 rowid = api->xRowid(fts);
+		if (q->col && rowid >= 0) {
+			unsigned long long blob = (unsigned long long)rowid >> q->col->shift;
+			if ((long)(blob / 64) < q->col->words) {
+				__atomic_fetch_or(&q->col->bits[blob / 64], 1ULL << (blob % 64), __ATOMIC_RELAXED);
+			}
+		}
+		int n = rowLength(q, rowid);
 		if (n < 0) rc = api->xColumnSize(fts, -1, &n); // a row newer than the table
 		D = (double)n;
 	}

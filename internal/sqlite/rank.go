@@ -10,6 +10,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"sync"
 	"unsafe"
 )
@@ -220,4 +221,27 @@ func sqliteVarint(rec []byte) (v uint64, n int) {
 // FTS5 buffers) and the most it held since the process started.
 func Memory() (used, highwater int64) {
 	return int64(C.trove_sqlite_memory(0)), int64(C.trove_sqlite_memory(1))
+}
+
+// collected is the set of blobs a ranking pass scored, as a bitmap, for
+// the catalog generation it ranked in.
+type collected struct {
+	gen  int64
+	bits []uint64
+}
+
+// newCollector makes a C bitmap for blobs 0 to maxBlob; 0 if out of memory.
+func newCollector(maxBlob int64) int64 {
+	return int64(C.trove_collect_new(C.long(maxBlob/64+1), C.int(chunkBits)))
+}
+
+// collectorBits copies the bitmap of collector id and frees the collector.
+func collectorBits(id int64) []uint64 {
+	defer C.trove_collect_free(C.longlong(id))
+	var words C.long
+	p := C.trove_collect_bits(C.longlong(id), &words)
+	if p == nil {
+		return nil
+	}
+	return slices.Clone(unsafe.Slice((*uint64)(unsafe.Pointer(p)), int(words)))
 }

@@ -137,9 +137,16 @@ func (d *DB) Search(ctx context.Context, p archive.Principal, req archive.Search
 		err    error
 	}
 	aggc := make(chan aggResult, 1)
+	// The ranking pass over every match of a one-part query also notes
+	// the matching blobs, which the count then takes instead of reading
+	// the doclists again (sent exactly once, nil when not collected).
+	fromRank := make(chan *collected, 1)
+	var sendOnce sync.Once
+	sendRank := func(c *collected) { sendOnce.Do(func() { fromRank <- c }) }
+	defer sendRank(nil)
 	go func() {
 		var r aggResult
-		r.total, r.facets, r.err = d.cachedAggregate(ctx, p, req.Dataset, plan, cond, args)
+		r.total, r.facets, r.err = d.cachedAggregate(ctx, p, req.Dataset, plan, cond, args, fromRank)
 		aggc <- r
 	}()
 	var hrs []hitRow
@@ -166,7 +173,10 @@ func (d *DB) Search(ctx context.Context, p archive.Principal, req archive.Search
 			if filter != "" {
 				fargs = args
 			}
-			top, complete, err := d.rankTop(ctx, gen, plan.fts, k, filter, fargs)
+			top, complete, col, err := d.rankTop(ctx, gen, plan.fts, k, filter, fargs, n == 0 && len(plan.parts) == 0)
+			if n == 0 {
+				sendRank(col)
+			}
 			if err != nil {
 				return nil, err
 			}
@@ -573,10 +583,10 @@ type ranked struct {
 //
 // filter, when set, is a further SQL condition on the chunks' rowids with
 // its arguments fargs.
-func (d *DB) rankTop(ctx context.Context, gen int64, expr string, k int, filter string, fargs []any) ([]ranked, bool, error) {
+func (d *DB) rankTop(ctx context.Context, gen int64, expr string, k int, filter string, fargs []any, collect bool) ([]ranked, bool, *collected, error) {
 	var maxBlob sql.NullInt64
 	if err := d.db.QueryRowContext(ctx, `SELECT max(id) FROM blobs`).Scan(&maxBlob); err != nil {
-		return nil, false, fmt.Errorf("search: %w", err)
+		return nil, false, nil, fmt.Errorf("search: %w", err)
 	}
 	mid := (maxBlob.Int64/2 + 1) << chunkBits
 	bounds := [][2]int64{{0, mid}, {mid, math.MaxInt64}}
@@ -586,6 +596,12 @@ func (d *DB) rankTop(ctx context.Context, gen int64, expr string, k int, filter 
 		bounds = [][2]int64{{0, math.MaxInt64}}
 	}
 	rank, rankArgs := d.rankExpr(gen)
+	var col int64 // collector of the matching blobs, when asked and ranking with trove_rank
+	if collect && filter == "" && len(rankArgs) == 1 {
+		if col = newCollector(maxBlob.Int64); col != 0 {
+			rank, rankArgs = "trove_rank(fts, ?, ?)", append(slices.Clone(rankArgs), col)
+		}
+	}
 	type result struct {
 		top []ranked
 		err error
@@ -630,14 +646,18 @@ func (d *DB) rankTop(ctx context.Context, gen int64, expr string, k int, filter 
 		}
 		all = append(all, r.top...)
 	}
+	var got *collected
+	if col != 0 {
+		got = &collected{gen: gen, bits: collectorBits(col)}
+	}
 	if err != nil {
-		return nil, false, err
+		return nil, false, nil, err
 	}
 	sort.SliceStable(all, func(i, j int) bool { return all[i].score < all[j].score })
 	if !complete && len(all) > k {
 		all = all[:k]
 	}
-	return all, complete, nil
+	return all, complete, got, nil
 }
 
 // fastSnippets fills the snippets of the hits whose best chunk is known,

@@ -136,7 +136,7 @@ type aggEntry struct {
 
 const aggCacheSize = 512
 
-func (d *DB) cachedAggregate(ctx context.Context, p archive.Principal, dataset string, plan *plan, cond string, args []any) (int64, map[string][]archive.FacetCount, error) {
+func (d *DB) cachedAggregate(ctx context.Context, p archive.Principal, dataset string, plan *plan, cond string, args []any, fromRank <-chan *collected) (int64, map[string][]archive.FacetCount, error) {
 	gen, err := d.generation(ctx)
 	if err != nil {
 		return 0, nil, err
@@ -163,7 +163,7 @@ func (d *DB) cachedAggregate(ctx context.Context, p archive.Principal, dataset s
 		var visible map[int64]string
 		visible, err = d.visibleDatasets(ctx, p, dataset)
 		if err == nil {
-			total, facets, err = d.aggregateSnap(ctx, snap, plan, visible)
+			total, facets, err = d.aggregateSnap(ctx, snap, plan, visible, fromRank)
 		}
 	} else {
 		total, facets, err = d.aggregate(ctx, plan, cond, args)
