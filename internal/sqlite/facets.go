@@ -349,7 +349,13 @@ func (d *DB) aggregateSnap(ctx context.Context, snap *facetSnap, plan *plan, vis
 		// Taken only when it covers the snapshot: ranked in the same
 		// generation, and a bitmap as long as the snapshot's blobs.
 		need := (len(snap.start) - 1 + 63) / 64
-		if c := <-fromRank; c != nil && c.gen == snap.gen && len(c.bits) >= need {
+		var c *collected
+		select {
+		case c = <-fromRank:
+		case <-ctx.Done():
+			return 0, nil, fmt.Errorf("facets: %w", context.Cause(ctx))
+		}
+		if c != nil && c.gen == snap.gen && len(c.bits) >= need {
 			set = make([]uint64, words)
 			copy(set, c.bits[:need])
 			parts = nil

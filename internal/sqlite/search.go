@@ -273,6 +273,7 @@ func (d *DB) Search(ctx context.Context, p archive.Principal, req archive.Search
 			err = e
 		}
 	}
+	sendRank(nil) // when ranking did not collect (sort by date, deep pages...)
 	agg := <-aggc
 	if err != nil {
 		return nil, err
