@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
@@ -36,6 +37,10 @@ type DB struct {
 	snaps facetSnaps
 	pages pageCache
 	lens  rankLens
+	// bg counts the background builds of facet snapshots and rank
+	// tables, which Close waits for: a command run after another in the
+	// same process must not meet the first one's readers.
+	bg sync.WaitGroup
 	// computing bounds the searches computed at once (see Search).
 	computing chan struct{}
 }
@@ -85,6 +90,7 @@ func Open(path string) (*DB, error) {
 
 // Close closes the database.
 func (d *DB) Close() error {
+	d.bg.Wait()
 	d.closeRank()
 	return d.db.Close()
 }

@@ -94,7 +94,11 @@ func (d *DB) facetSnapshot(gen int64) *facetSnap {
 	if syncBuild {
 		return build()
 	}
-	go build()
+	d.bg.Add(1)
+	go func() {
+		defer d.bg.Done()
+		build()
+	}()
 	return nil
 }
 

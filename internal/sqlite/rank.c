@@ -22,9 +22,12 @@ typedef long long sqlite3_int64;
 
 #define SQLITE_OK 0
 #define SQLITE_ERROR 1
+#define SQLITE_BUSY 5
+#define SQLITE_LOCKED 6
 #define SQLITE_NOMEM 7
 
 extern int sqlite3_auto_extension(void (*xEntryPoint)(void));
+extern int sqlite3_busy_timeout(sqlite3 *, int);
 extern int sqlite3_prepare_v2(sqlite3 *, const char *, int, sqlite3_stmt **, const char **);
 extern int sqlite3_bind_pointer(sqlite3_stmt *, int, void *, const char *, void (*)(void *));
 extern int sqlite3_step(sqlite3_stmt *);
@@ -385,7 +388,13 @@ static int entry(sqlite3 *db, const char **errmsg, const void *api) {
 	(void)api;
 	fts5_api *fts = 0;
 	sqlite3_stmt *st = 0;
-	if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, 0) != SQLITE_OK) return SQLITE_OK; // no FTS5
+	// The statement reads the schema: wait for a writer or a closing
+	// connection's checkpoint instead of failing (the driver sets its own
+	// timeout once the connection is open).
+	sqlite3_busy_timeout(db, 30000);
+	int rc = sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, 0);
+	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) return rc; // the open fails, rather than lack the function
+	if (rc != SQLITE_OK) return SQLITE_OK;                   // no FTS5 in this build
 	sqlite3_bind_pointer(st, 1, (void *)&fts, "fts5_api_ptr", 0);
 	sqlite3_step(st);
 	sqlite3_finalize(st);

@@ -86,7 +86,11 @@ func (d *DB) rankExpr(gen int64) (string, []any) {
 		}
 		return "bm25(fts)", nil
 	}
-	go build()
+	d.bg.Add(1)
+	go func() {
+		defer d.bg.Done()
+		build()
+	}()
 	return "bm25(fts)", nil
 }
 
