@@ -78,74 +78,50 @@ struct fts5_api {
 	                       fts5_extension_function xFunction, void (*xDestroy)(void *));
 };
 
-// A table of row lengths: rowids ascending, len[i] the tokens of row
-// rowid[i] over all columns. Shared by the queries using it, freed when
-// the last one is done and Go has released it.
-typedef struct lens {
+// Objects Go hands to queries by ID, shared between Go and the queries
+// using them: freed when Go has dropped its reference and the last query
+// is done. IDs are never reused, and a lookup checks the kind, so a stale
+// or wrong ID finds nothing.
+enum { KIND_LENS = 1, KIND_COLLECTOR };
+
+typedef struct shared {
 	long long id;
-	int refs; // Go's reference (until trove_rank_release) and each query's
-	long n;
-	sqlite3_int64 *rowid;
-	int *len;
-	struct lens *next;
-} lens;
+	int kind;
+	int refs; // Go's (until trove_drop) and each query's
+	void (*free)(struct shared *);
+	struct shared *next;
+} shared;
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static lens *tables;        // registered tables
-static long long lastID;    // IDs are never reused
+static shared *registry;
+static long long lastID;
 
-long long trove_rank_install(long n, const long long *rowid, const int *len) {
-	lens *t = calloc(1, sizeof(lens));
-	if (!t) return 0;
-	t->rowid = malloc(sizeof(sqlite3_int64) * (n > 0 ? n : 1));
-	t->len = malloc(sizeof(int) * (n > 0 ? n : 1));
-	if (!t->rowid || !t->len) {
-		free(t->rowid);
-		free(t->len);
-		free(t);
-		return 0;
-	}
-	memcpy(t->rowid, rowid, sizeof(sqlite3_int64) * n);
-	memcpy(t->len, len, sizeof(int) * n);
-	t->n = n;
-	t->refs = 1;
+static long long share(shared *s, int kind, void (*fr)(shared *)) {
+	s->kind = kind;
+	s->refs = 1;
+	s->free = fr;
 	pthread_mutex_lock(&mu);
-	t->id = ++lastID;
-	t->next = tables;
-	tables = t;
+	s->id = ++lastID;
+	s->next = registry;
+	registry = s;
 	pthread_mutex_unlock(&mu);
-	return t->id;
+	return s->id;
 }
 
-static void unref(lens *t) {
+static void unref(shared *s) {
 	// called with mu held
-	if (--t->refs == 0) {
-		free(t->rowid);
-		free(t->len);
-		free(t);
-	}
+	if (--s->refs == 0) s->free(s);
 }
 
-void trove_rank_release(long long id) {
+// acquire returns the object id of that kind with a reference for the
+// caller, or NULL.
+static shared *acquire(long long id, int kind) {
+	shared *found = 0;
 	pthread_mutex_lock(&mu);
-	for (lens **p = &tables; *p; p = &(*p)->next) {
-		if ((*p)->id == id) {
-			lens *t = *p;
-			*p = t->next;
-			unref(t);
-			break;
-		}
-	}
-	pthread_mutex_unlock(&mu);
-}
-
-static lens *acquire(long long id) {
-	lens *found = 0;
-	pthread_mutex_lock(&mu);
-	for (lens *t = tables; t; t = t->next) {
-		if (t->id == id) {
-			t->refs++;
-			found = t;
+	for (shared *s = registry; s; s = s->next) {
+		if (s->id == id && s->kind == kind) {
+			s->refs++;
+			found = s;
 			break;
 		}
 	}
@@ -153,25 +129,72 @@ static lens *acquire(long long id) {
 	return found;
 }
 
-static void release(lens *t) {
+static void release(shared *s) {
 	pthread_mutex_lock(&mu);
-	unref(t);
+	unref(s);
 	pthread_mutex_unlock(&mu);
+}
+
+// trove_drop removes object id from the registry and drops Go's reference.
+void trove_drop(long long id) {
+	pthread_mutex_lock(&mu);
+	for (shared **p = &registry; *p; p = &(*p)->next) {
+		if ((*p)->id == id) {
+			shared *s = *p;
+			*p = s->next;
+			unref(s);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&mu);
+}
+
+// A table of row lengths: rowids ascending, len[i] the tokens of row
+// rowid[i] over all columns.
+typedef struct lens {
+	shared sh; // first: a lens is a shared
+	long n;
+	sqlite3_int64 *rowid;
+	int *len;
+} lens;
+
+static void lensFree(shared *s) {
+	lens *t = (lens *)s;
+	free(t->rowid);
+	free(t->len);
+	free(t);
+}
+
+long long trove_rank_install(long n, const long long *rowid, const int *len) {
+	lens *t = calloc(1, sizeof(lens));
+	if (!t) return 0;
+	t->rowid = malloc(sizeof(sqlite3_int64) * (n > 0 ? n : 1));
+	t->len = malloc(sizeof(int) * (n > 0 ? n : 1));
+	if (!t->rowid || !t->len) {
+		lensFree(&t->sh);
+		return 0;
+	}
+	memcpy(t->rowid, rowid, sizeof(sqlite3_int64) * n);
+	memcpy(t->len, len, sizeof(int) * n);
+	t->n = n;
+	return share(&t->sh, KIND_LENS, lensFree);
 }
 
 // A collector: a bitmap of the blobs (rowid >> shift) of every row ranked
 // with it, so that a search counts its matches from the ranking pass
-// instead of reading the doclists a second time. Shared like the tables.
+// instead of reading the doclists a second time.
 typedef struct collector {
-	long long id;
-	int refs;
+	shared sh; // first: a collector is a shared
 	int shift;
 	long words;
 	unsigned long long *bits;
-	struct collector *next;
 } collector;
 
-static collector *collectors;
+static void collectorFree(shared *s) {
+	collector *c = (collector *)s;
+	free(c->bits);
+	free(c);
+}
 
 long long trove_collect_new(long words, int shift) {
 	collector *c = calloc(1, sizeof(collector));
@@ -183,64 +206,18 @@ long long trove_collect_new(long words, int shift) {
 	}
 	c->words = words;
 	c->shift = shift;
-	c->refs = 1;
-	pthread_mutex_lock(&mu);
-	c->id = ++lastID;
-	c->next = collectors;
-	collectors = c;
-	pthread_mutex_unlock(&mu);
-	return c->id;
+	return share(&c->sh, KIND_COLLECTOR, collectorFree);
 }
 
 // trove_collect_bits returns the bitmap of collector id (words long), or
-// NULL. The caller holds its reference until trove_collect_free.
+// NULL. The caller holds its reference until trove_drop.
 const unsigned long long *trove_collect_bits(long long id, long *words) {
-	const unsigned long long *b = 0;
-	pthread_mutex_lock(&mu);
-	for (collector *c = collectors; c; c = c->next) {
-		if (c->id == id) {
-			b = c->bits;
-			*words = c->words;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&mu);
+	collector *c = (collector *)acquire(id, KIND_COLLECTOR);
+	if (!c) return 0;
+	*words = c->words;
+	const unsigned long long *b = c->bits;
+	release(&c->sh); // Go's own reference keeps it
 	return b;
-}
-
-static void unrefCollector(collector *c) {
-	// called with mu held
-	if (--c->refs == 0) {
-		free(c->bits);
-		free(c);
-	}
-}
-
-void trove_collect_free(long long id) {
-	pthread_mutex_lock(&mu);
-	for (collector **p = &collectors; *p; p = &(*p)->next) {
-		if ((*p)->id == id) {
-			collector *c = *p;
-			*p = c->next;
-			unrefCollector(c);
-			break;
-		}
-	}
-	pthread_mutex_unlock(&mu);
-}
-
-static collector *acquireCollector(long long id) {
-	collector *found = 0;
-	pthread_mutex_lock(&mu);
-	for (collector *c = collectors; c; c = c->next) {
-		if (c->id == id) {
-			c->refs++;
-			found = c;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&mu);
-	return found;
 }
 
 // Per query: the statistics bm25 needs and the position reached in the
@@ -257,12 +234,8 @@ typedef struct query {
 
 static void queryFree(void *p) {
 	query *q = p;
-	if (q->t) release(q->t);
-	if (q->col) {
-		pthread_mutex_lock(&mu);
-		unrefCollector(q->col);
-		pthread_mutex_unlock(&mu);
-	}
+	if (q->t) release(&q->t->sh);
+	if (q->col) release(&q->col->sh);
 	free(q->idf);
 	free(q->freq);
 	free(q);
@@ -303,8 +276,8 @@ static int setup(const Fts5ExtensionApi *api, Fts5Context *fts, long long id, lo
 		queryFree(q);
 		return rc;
 	}
-	q->t = acquire(id); // after xSetAuxdata, which frees q on failure
-	if (colID) q->col = acquireCollector(colID);
+	q->t = (lens *)acquire(id, KIND_LENS); // after xSetAuxdata, which frees q on failure
+	if (colID) q->col = (collector *)acquire(colID, KIND_COLLECTOR);
 	*out = q;
 	return SQLITE_OK;
 }

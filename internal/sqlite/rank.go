@@ -71,11 +71,11 @@ func (d *DB) rankExpr(gen int64) (string, []any) {
 			return 0
 		}
 		if l.off || (l.id != 0 && l.gen > gen) {
-			C.trove_rank_release(C.longlong(id)) // closed, or a newer one arrived meanwhile
+			C.trove_drop(C.longlong(id)) // closed, or a newer one arrived meanwhile
 			return 0
 		}
 		if l.id != 0 {
-			C.trove_rank_release(C.longlong(l.id))
+			C.trove_drop(C.longlong(l.id))
 		}
 		l.id, l.gen = id, gen
 		return id
@@ -113,7 +113,7 @@ func (d *DB) closeRank() {
 	l.mu.Lock()
 	l.off = true
 	if l.id != 0 {
-		C.trove_rank_release(C.longlong(l.id))
+		C.trove_drop(C.longlong(l.id))
 		l.id = 0
 	}
 	l.mu.Unlock()
@@ -241,7 +241,7 @@ func newCollector(maxBlob int64) int64 {
 
 // collectorBits copies the bitmap of collector id and frees the collector.
 func collectorBits(id int64) []uint64 {
-	defer C.trove_collect_free(C.longlong(id))
+	defer C.trove_drop(C.longlong(id))
 	var words C.long
 	p := C.trove_collect_bits(C.longlong(id), &words)
 	if p == nil {
