@@ -16,12 +16,7 @@ func SetFacetSnapshots(d *DB, on bool) {
 
 // RankExpr returns the ranking expression searches of generation gen use
 // (building the length table now), for tests comparing it with bm25.
-func RankExpr(d *DB, gen int64) (string, []any) {
-	d.lens.mu.Lock()
-	d.lens.sync = true
-	d.lens.mu.Unlock()
-	return d.rankExpr(gen)
-}
+func RankExpr(d *DB, gen int64) (string, []any) { return d.rankExpr(gen, true) }
 
 // DocsizeTotal exposes docsizeTotal to the tests.
 var DocsizeTotal = docsizeTotal

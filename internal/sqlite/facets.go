@@ -119,7 +119,7 @@ func (d *DB) WarmSearch(ctx context.Context) error {
 		d.snaps.cur = snap
 	}
 	d.snaps.mu.Unlock()
-	d.warmRank(ctx, gen)
+	d.rankExpr(gen, true) // and the rank table
 	return nil
 }
 

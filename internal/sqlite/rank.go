@@ -42,8 +42,10 @@ type rankLens struct {
 
 // rankExpr returns the SQL expression that ranks fts rows for generation
 // gen with its arguments: trove_rank with the generation's table when it
-// is built, else bm25 (while it is built, or when the table is off).
-func (d *DB) rankExpr(gen int64) (string, []any) {
+// is built, else bm25 (while it is built, or when the table is off). With
+// wait, a missing table is built in the caller rather than in the
+// background.
+func (d *DB) rankExpr(gen int64, wait bool) (string, []any) {
 	l := &d.lens
 	l.mu.Lock()
 	if l.off || !registerRank() {
@@ -60,7 +62,7 @@ func (d *DB) rankExpr(gen int64) (string, []any) {
 		return "bm25(fts)", nil
 	}
 	l.building = true
-	syncBuild := l.sync
+	syncBuild := wait || l.sync
 	l.mu.Unlock()
 	build := func() int64 {
 		id, err := d.buildLens(context.Background(), gen)
@@ -92,19 +94,6 @@ func (d *DB) rankExpr(gen int64) (string, []any) {
 		build()
 	}()
 	return "bm25(fts)", nil
-}
-
-// warmRank builds the length table of the current generation now.
-func (d *DB) warmRank(ctx context.Context, gen int64) {
-	l := &d.lens
-	l.mu.Lock()
-	sync := l.sync
-	l.sync = true
-	l.mu.Unlock()
-	d.rankExpr(gen)
-	l.mu.Lock()
-	l.sync = sync
-	l.mu.Unlock()
 }
 
 // closeRank frees the length table, and the tables built from now on.

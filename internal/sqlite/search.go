@@ -596,7 +596,7 @@ func (d *DB) rankTop(ctx context.Context, gen int64, expr string, k int, filter 
 	if maxBlob.Int64 < 64 || strings.Contains(expr, "*") {
 		bounds = [][2]int64{{0, math.MaxInt64}}
 	}
-	rank, rankArgs := d.rankExpr(gen)
+	rank, rankArgs := d.rankExpr(gen, false)
 	var col int64 // collector of the matching blobs, when asked and ranking with trove_rank
 	if collect && filter == "" && len(rankArgs) == 1 {
 		if col = newCollector(maxBlob.Int64); col != 0 {
