@@ -106,6 +106,7 @@ func (c Config) run(ctx context.Context, name, prog, path string, args ...string
 		MaxOutput: c.MaxOutput,
 		Timeout:   c.Timeout,
 		MemLimit:  c.MemLimit,
+		Reuse:     true, // each reads the one file it is given, writes stdout only
 	})
 	return out.Bytes(), err
 }

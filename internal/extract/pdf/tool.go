@@ -25,7 +25,7 @@ func (e *Extractor) run(ctx context.Context, args []string, stdout io.Writer, in
 		read = append(read, prog) // a tool given by path: show it in the sandbox
 	}
 	err = tool.Run(ctx, tool.Cmd{Name: toolPdftotext, Path: prog, Args: args, Stdout: stdout,
-		Timeout: e.cfg.Timeout, Read: read})
+		Timeout: e.cfg.Timeout, Read: read, Reuse: true})
 	var te *extract.ToolError
 	if errors.As(err, &te) {
 		if strings.Contains(te.Stderr, "Incorrect password") {

@@ -59,6 +59,12 @@ type Cmd struct {
 	Dir string
 	// Env adds variables (KEY=VALUE) to a minimal environment.
 	Env []string
+	// Reuse lets the run take a sandbox kept up between runs (see
+	// pool.go), which saves setting one up: for tools that read the files
+	// in Read by the names given in Args (they get /proc/self/fd/N
+	// instead), write nothing but their output and keep no state. Runs
+	// with Write folders or a Dir never reuse a sandbox.
+	Reuse bool
 }
 
 // Isolation says how tools are confined on this machine.
@@ -169,10 +175,24 @@ func Run(ctx context.Context, c Cmd) error {
 	killCtx, kill := context.WithCancelCause(runCtx)
 	defer kill(nil)
 
-	argv := append([]string{prog}, c.Args...)
+	var limits []string
 	if p, err := exec.LookPath("prlimit"); err == nil {
-		argv = append([]string{p, "--as=" + strconv.FormatInt(mem, 10), "--core=0", "--"}, argv...)
+		limits = []string{p, "--as=" + strconv.FormatInt(mem, 10), "--core=0", "--"}
 	}
+	out := &capWriter{w: c.Stdout, max: c.MaxOutput, kill: kill}
+	if out.w == nil {
+		out.w = io.Discard
+	}
+	errTail := &tailBuffer{max: maxStderr}
+	if Sandbox() == IsolationBwrap && (len(limits) == 0 || systemPath(limits[0])) {
+		if args, files, ok := reusable(c, prog); ok {
+			req := runRequest{Argv: append([]string{prog}, args...), Limits: limits, Mem: mem}
+			if err, done := runReused(ctx, runCtx, killCtx, kill, c, req, files, out, errTail, timeout); done {
+				return err
+			}
+		}
+	}
+	argv := append(append(limits[:len(limits):len(limits)], prog), c.Args...)
 	switch Sandbox() {
 	case IsolationBwrap:
 		read := make([]string, 0, len(c.Read))
@@ -191,16 +211,11 @@ func Run(ctx context.Context, c Cmd) error {
 	case IsolationUnshare:
 		argv = append([]string{"unshare", "--net", "--"}, argv...)
 	}
-	out := &capWriter{w: c.Stdout, max: c.MaxOutput, kill: kill}
-	if out.w == nil {
-		out.w = io.Discard
-	}
-	errTail := &tailBuffer{max: maxStderr}
 	cmd := exec.CommandContext(killCtx, argv[0], argv[1:]...)
 	cmd.Stdin = c.Stdin
 	cmd.Stderr = errTail
 	cmd.Dir = dir
-	cmd.Env = append([]string{"PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8", "HOME=/tmp", "OMP_THREAD_LIMIT=1"}, c.Env...)
+	cmd.Env = toolEnv(c)
 	cmd.WaitDelay = waitDelay
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error {
@@ -252,6 +267,11 @@ func Run(ctx context.Context, c Cmd) error {
 	default:
 		return fmt.Errorf("%s: %w", c.Name, err)
 	}
+}
+
+// toolEnv is the whole environment of a run.
+func toolEnv(c Cmd) []string {
+	return append([]string{"PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8", "HOME=/tmp", "OMP_THREAD_LIMIT=1"}, c.Env...)
 }
 
 // capWriter forwards at most max bytes (0: all) and kills the run beyond

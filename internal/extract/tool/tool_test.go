@@ -16,19 +16,21 @@ import (
 )
 
 func TestRunOutput(t *testing.T) {
-	in := filepath.Join(t.TempDir(), "in.txt")
-	os.WriteFile(in, []byte("hello from a file\n"), 0o644)
-	var out bytes.Buffer
-	if err := tool.Run(context.Background(), tool.Cmd{Name: "cat", Args: []string{in}, Read: []string{in}, Stdout: &out}); err != nil {
-		t.Fatalf("%v (isolation %s)", err, tool.Sandbox())
-	}
-	if out.String() != "hello from a file\n" {
-		t.Errorf("output %q", out.String())
-	}
-	out.Reset()
-	if err := tool.Run(context.Background(), tool.Cmd{Name: "cat", Stdin: strings.NewReader("piped"), Stdout: &out}); err != nil || out.String() != "piped" {
-		t.Errorf("stdin: %q %v", out.String(), err)
-	}
+	forModes(t, func(t *testing.T, run runFunc) {
+		in := filepath.Join(t.TempDir(), "in.txt")
+		os.WriteFile(in, []byte("hello from a file\n"), 0o644)
+		var out bytes.Buffer
+		if err := run(context.Background(), tool.Cmd{Name: "cat", Args: []string{in}, Read: []string{in}, Stdout: &out}); err != nil {
+			t.Fatalf("%v (isolation %s)", err, tool.Sandbox())
+		}
+		if out.String() != "hello from a file\n" {
+			t.Errorf("output %q", out.String())
+		}
+		out.Reset()
+		if err := run(context.Background(), tool.Cmd{Name: "cat", Stdin: strings.NewReader("piped"), Stdout: &out}); err != nil || out.String() != "piped" {
+			t.Errorf("stdin: %q %v", out.String(), err)
+		}
+	})
 }
 
 // slowWriter keeps what it is given, pausing once (a sink waiting on the
@@ -51,47 +53,57 @@ func (w *slowWriter) Write(p []byte) (int, error) {
 // would wait after the tool exits still gets every byte, without error
 // (the pipe is read to its end before Wait).
 func TestRunSlowReader(t *testing.T) {
-	w := &slowWriter{pause: 2500 * time.Millisecond}
-	// 48,894 bytes: all in the pipe (64 KiB) at once, so that the tool
-	// has exited while the reader is still paused.
-	if err := tool.Run(context.Background(), tool.Cmd{Name: "seq", Args: []string{"1", "10000"}, Stdout: w}); err != nil {
-		t.Fatalf("slow reader: %v", err)
-	}
-	lines := strings.Split(strings.TrimSpace(w.buf.String()), "\n")
-	if len(lines) != 10000 || lines[len(lines)-1] != "10000" {
-		t.Errorf("got %d lines, last %q", len(lines), lines[len(lines)-1])
-	}
+	forModes(t, func(t *testing.T, run runFunc) {
+		w := &slowWriter{pause: 2500 * time.Millisecond}
+		// 48,894 bytes: all in the pipe (64 KiB) at once, so that the tool
+		// has exited while the reader is still paused.
+		if err := run(context.Background(), tool.Cmd{Name: "seq", Args: []string{"1", "10000"}, Stdout: w}); err != nil {
+			t.Fatalf("slow reader: %v", err)
+		}
+		lines := strings.Split(strings.TrimSpace(w.buf.String()), "\n")
+		if len(lines) != 10000 || lines[len(lines)-1] != "10000" {
+			t.Errorf("got %d lines, last %q", len(lines), lines[len(lines)-1])
+		}
+	})
 }
 
 func TestRunFailures(t *testing.T) {
-	ctx := context.Background()
-	if err := tool.Run(ctx, tool.Cmd{Name: "trove-no-such-tool"}); !errors.Is(err, extract.ErrToolMissing) {
-		t.Errorf("missing tool: %v", err)
-	}
-	start := time.Now()
-	err := tool.Run(ctx, tool.Cmd{Name: "sleep", Args: []string{"30"}, Timeout: 300 * time.Millisecond})
-	if !errors.Is(err, extract.ErrTimeout) || extract.Reason(err) != "timeout" {
-		t.Errorf("hung tool: %v", err)
-	}
-	if d := time.Since(start); d > 10*time.Second {
-		t.Errorf("hung tool took %v to stop", d)
-	}
-	err = tool.Run(ctx, tool.Cmd{Name: "yes", Stdout: &bytes.Buffer{}, MaxOutput: 1 << 20})
-	if !errors.Is(err, extract.ErrTooLarge) {
-		t.Errorf("endless output: %v", err)
-	}
-	var te *extract.ToolError
-	err = tool.Run(ctx, tool.Cmd{Name: "sh", Args: []string{"-c", "echo broken input >&2; exit 3"}})
-	if !errors.As(err, &te) || !strings.Contains(te.Stderr, "broken input") || extract.Reason(err) != "corrupt" {
-		t.Errorf("failing tool: %v", err)
-	}
-	// The memory limit: a tool asking for 1 GiB with a 256 MiB limit fails.
-	if _, e := os.Stat("/usr/bin/prlimit"); e == nil {
-		err = tool.Run(ctx, tool.Cmd{Name: "python3", Args: []string{"-c", "b = bytearray(1 << 30)"}, MemLimit: 256 << 20})
-		if err == nil {
-			t.Errorf("1 GiB allocation under a 256 MiB limit succeeded")
+	forModes(t, func(t *testing.T, run runFunc) {
+		ctx := context.Background()
+		if err := run(ctx, tool.Cmd{Name: "trove-no-such-tool"}); !errors.Is(err, extract.ErrToolMissing) {
+			t.Errorf("missing tool: %v", err)
 		}
-	}
+		start := time.Now()
+		err := run(ctx, tool.Cmd{Name: "sleep", Args: []string{"30"}, Timeout: 300 * time.Millisecond})
+		if !errors.Is(err, extract.ErrTimeout) || extract.Reason(err) != "timeout" {
+			t.Errorf("hung tool: %v", err)
+		}
+		if d := time.Since(start); d > 10*time.Second {
+			t.Errorf("hung tool took %v to stop", d)
+		}
+		err = run(ctx, tool.Cmd{Name: "yes", Stdout: &bytes.Buffer{}, MaxOutput: 1 << 20})
+		if !errors.Is(err, extract.ErrTooLarge) {
+			t.Errorf("endless output: %v", err)
+		}
+		var te *extract.ToolError
+		err = run(ctx, tool.Cmd{Name: "sh", Args: []string{"-c", "echo broken input >&2; exit 3"}})
+		if !errors.As(err, &te) || !strings.Contains(te.Stderr, "broken input") || extract.Reason(err) != "corrupt" {
+			t.Errorf("failing tool: %v", err)
+		}
+		// The memory limit: a tool asking for 1 GiB with a 256 MiB limit fails.
+		if _, e := os.Stat("/usr/bin/prlimit"); e == nil {
+			err = run(ctx, tool.Cmd{Name: "python3", Args: []string{"-c", "b = bytearray(1 << 30)"}, MemLimit: 256 << 20})
+			if err == nil {
+				t.Errorf("1 GiB allocation under a 256 MiB limit succeeded")
+			}
+			// The default limit, which a reused sandbox's runner applies to
+			// itself and its runs inherit.
+			err = run(ctx, tool.Cmd{Name: "python3", Args: []string{"-c", "b = bytearray(3 << 30)"}})
+			if err == nil {
+				t.Errorf("3 GiB allocation under the default %d GiB limit succeeded", tool.DefaultMemLimit>>30)
+			}
+		}
+	})
 }
 
 // TestSandbox: under bubblewrap a tool sees neither the network nor files
@@ -103,33 +115,35 @@ func TestSandbox(t *testing.T) {
 		}
 		t.Skipf("isolation %s: apt-get install bubblewrap", tool.Sandbox())
 	}
-	ctx := context.Background()
-	dir := t.TempDir()
-	secret := filepath.Join(dir, "secret.key")
-	os.WriteFile(secret, []byte("archive key"), 0o600)
-	var out bytes.Buffer
-	err := tool.Run(ctx, tool.Cmd{Name: "cat", Args: []string{secret}, Stdout: &out})
-	if err == nil || strings.Contains(out.String(), "archive key") {
-		t.Errorf("tool read a file it was not given: %q %v", out.String(), err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	port := ln.Addr().(*net.TCPAddr).Port
-	err = tool.Run(ctx, tool.Cmd{Name: "bash", Args: []string{"-c", "echo x > /dev/tcp/127.0.0.1/" + itoa(port)}, Timeout: 5 * time.Second})
-	if err == nil {
-		t.Errorf("tool reached the network")
-	}
-	// A writable folder works; the rest of the file system is read-only.
-	w := t.TempDir()
-	if err := tool.Run(ctx, tool.Cmd{Name: "sh", Args: []string{"-c", "echo ok > " + w + "/out"}, Write: []string{w}}); err != nil {
-		t.Errorf("write to the given folder: %v", err)
-	}
-	if err := tool.Run(ctx, tool.Cmd{Name: "sh", Args: []string{"-c", "echo no > /usr/trove-test"}}); err == nil {
-		t.Errorf("tool wrote to /usr")
-	}
+	forModes(t, func(t *testing.T, run runFunc) {
+		ctx := context.Background()
+		dir := t.TempDir()
+		secret := filepath.Join(dir, "secret.key")
+		os.WriteFile(secret, []byte("archive key"), 0o600)
+		var out bytes.Buffer
+		err := run(ctx, tool.Cmd{Name: "cat", Args: []string{secret}, Stdout: &out})
+		if err == nil || strings.Contains(out.String(), "archive key") {
+			t.Errorf("tool read a file it was not given: %q %v", out.String(), err)
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		port := ln.Addr().(*net.TCPAddr).Port
+		err = run(ctx, tool.Cmd{Name: "bash", Args: []string{"-c", "echo x > /dev/tcp/127.0.0.1/" + itoa(port)}, Timeout: time.Minute})
+		if err == nil {
+			t.Errorf("tool reached the network")
+		}
+		// A writable folder works; the rest of the file system is read-only.
+		w := t.TempDir()
+		if err := run(ctx, tool.Cmd{Name: "sh", Args: []string{"-c", "echo ok > " + w + "/out"}, Write: []string{w}}); err != nil {
+			t.Errorf("write to the given folder: %v", err)
+		}
+		if err := run(ctx, tool.Cmd{Name: "sh", Args: []string{"-c", "echo no > /usr/trove-test"}}); err == nil {
+			t.Errorf("tool wrote to /usr")
+		}
+	})
 }
 
 func itoa(n int) string {
@@ -139,4 +153,73 @@ func itoa(n int) string {
 		n /= 10
 	}
 	return string(b)
+}
+
+type runFunc func(context.Context, tool.Cmd) error
+
+// forModes runs f with sandboxes set up per run and, where bubblewrap
+// works, with reused sandboxes.
+func forModes(t *testing.T, f func(t *testing.T, run runFunc)) {
+	t.Run("per-run", func(t *testing.T) { f(t, tool.Run) })
+	t.Run("reused", func(t *testing.T) {
+		if tool.Sandbox() != tool.IsolationBwrap {
+			t.Skipf("isolation %s: no sandbox to reuse", tool.Sandbox())
+		}
+		_, before := tool.PoolStats()
+		f(t, func(ctx context.Context, c tool.Cmd) error {
+			c.Reuse = true
+			return tool.Run(ctx, c)
+		})
+		if _, after := tool.PoolStats(); after == before {
+			t.Errorf("no run went through a reused sandbox")
+		}
+	})
+}
+
+// TestReuseKeepsRunsApart: what one run leaves in a reused sandbox (files,
+// processes) is gone before the next, the runner cannot be read by a
+// tool, and a tool that kills the runner costs one failed run.
+func TestReuseKeepsRunsApart(t *testing.T) {
+	if tool.Sandbox() != tool.IsolationBwrap {
+		t.Skipf("isolation %s: no sandbox to reuse", tool.Sandbox())
+	}
+	ctx := context.Background()
+	sh := func(script string) (string, error) {
+		var out bytes.Buffer
+		err := tool.Run(ctx, tool.Cmd{Name: "sh", Args: []string{"-c", script}, Stdout: &out, Reuse: true, Timeout: time.Minute})
+		return out.String(), err
+	}
+	started0, runs0 := tool.PoolStats()
+	begin := time.Now()
+	out, err := sh("echo left > /tmp/left; echo left > /dev/shm/left; sleep 300 & echo started")
+	if err != nil || out != "started\n" {
+		t.Fatalf("first run: %q %v", out, err)
+	}
+	if d := time.Since(begin); d > 30*time.Second {
+		t.Errorf("a run waited %v for the process it left behind", d)
+	}
+	out, err = sh(`ls -A /tmp /dev/shm; for p in /proc/[0-9]*; do tr '\0' ' ' < $p/cmdline; echo; done | grep -c '^sleep 300' || true`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out, "left") || !strings.HasSuffix(out, "\n0\n") {
+		t.Errorf("the second run found what the first left behind:\n%s", out)
+	}
+	if out, err := sh("cat /proc/2/maps /proc/2/environ"); err == nil || out != "" {
+		t.Errorf("a tool read the runner's memory map: %q %v", out, err)
+	}
+	if out, err := sh("echo x > /trove-test; echo x > /dev/trove-test"); err == nil {
+		t.Errorf("a tool wrote outside /tmp: %q", out)
+	}
+	started, runs := tool.PoolStats()
+	if runs-runs0 != 4 || started-started0 > 1 {
+		t.Errorf("4 runs took %d reused sandboxes and %d new ones", runs-runs0, started-started0)
+	}
+	var te *extract.ToolError
+	if _, err := sh("kill -9 -1; sleep 5"); !errors.As(err, &te) {
+		t.Errorf("a tool that killed the runner: %v", err)
+	}
+	if out, err := sh("echo ok"); err != nil || out != "ok\n" {
+		t.Errorf("the run after a killed runner: %q %v", out, err)
+	}
 }
