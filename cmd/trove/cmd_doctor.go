@@ -50,8 +50,12 @@ func cmdDoctor(ctx context.Context, m *Main, args []string) error {
 	for _, e := range reg.Extractors() {
 		builtin = append(builtin, e.Name())
 	}
+	reuse := "yes"
+	if err := tool.CheckReuse(); err != nil {
+		reuse = err.Error()
+	}
 	if *asJSON {
-		return writeJSON(m.Stdout, map[string]any{"tools": reports, "extractors": builtin, "sandbox": tool.Sandbox(), "ok": missing == 0})
+		return writeJSON(m.Stdout, map[string]any{"tools": reports, "extractors": builtin, "sandbox": tool.Sandbox(), "sandbox_reuse": reuse, "ok": missing == 0})
 	}
 	for _, r := range reports {
 		if r.OK {
@@ -64,6 +68,11 @@ func cmdDoctor(ctx context.Context, m *Main, args []string) error {
 	switch tool.Sandbox() {
 	case tool.IsolationBwrap:
 		sandbox += ", no network and a private read-only view of the system (bubblewrap)"
+		if reuse == "yes" {
+			sandbox += "; sandboxes reused between runs of single-file tools"
+		} else {
+			sandbox += "; a sandbox set up per run (not reused: " + reuse + ")"
+		}
 	case tool.IsolationUnshare:
 		sandbox += " and no network; install bubblewrap for a private file-system view"
 	default:

@@ -436,3 +436,22 @@ func TestDatasetSetEmbargo(t *testing.T) {
 		t.Error("a bad embargo time was accepted")
 	}
 }
+
+// TestDoctorSandboxReuse: doctor says whether tool runs reuse sandboxes,
+// and why not when they cannot.
+func TestDoctorSandboxReuse(t *testing.T) {
+	out, _ := run(t, t.TempDir(), "doctor", "--json") // fails when a tool is missing; the report is still written
+	var r struct {
+		Sandbox string `json:"sandbox"`
+		Reuse   string `json:"sandbox_reuse"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("doctor --json: %v\n%s", err, out)
+	}
+	if r.Sandbox == "bubblewrap" && r.Reuse != "yes" {
+		t.Errorf("bubblewrap works but sandboxes are not reused: %s", r.Reuse)
+	}
+	if r.Sandbox != "bubblewrap" && r.Reuse == "yes" {
+		t.Errorf("sandbox %s reported as reused", r.Sandbox)
+	}
+}

@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math/rand"
 	"net"
+	neturl "net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -58,6 +60,42 @@ func aria2(t *testing.T, torrentPath, dir string) {
 	}
 }
 
+// waitSeeder announces to the tracker at url as a leecher until it lists
+// the seeder at 127.0.0.1:port for the torrent, then leaves the swarm.
+func waitSeeder(t *testing.T, url, infohash string, port int) {
+	t.Helper()
+	ih, err := hex.DecodeString(infohash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	announce := func(event string) []byte {
+		q := neturl.Values{"info_hash": {string(ih)}, "peer_id": {"-TT0001-waitseeder00"}, "port": {"9"},
+			"uploaded": {"0"}, "downloaded": {"0"}, "left": {"1"}, "compact": {"1"}, "event": {event}}
+		code, body := httpGet(t, url+"/announce?"+q.Encode())
+		if code != 200 {
+			t.Fatalf("announce: %d %s", code, body)
+		}
+		var resp struct {
+			Peers []byte `bencode:"peers"`
+		}
+		if err := bencode.Unmarshal(body, &resp); err != nil {
+			t.Fatalf("announce: %v: %q", err, body)
+		}
+		return resp.Peers
+	}
+	want := []byte{127, 0, 0, 1, byte(port >> 8), byte(port)}
+	defer announce("stopped")
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		peers := announce("started")
+		for i := 0; i+6 <= len(peers); i += 6 {
+			if bytes.Equal(peers[i:i+6], want) {
+				return
+			}
+		}
+	}
+	t.Fatalf("the seeder at port %d never announced itself to the tracker", port)
+}
+
 // sameTree checks that dir holds exactly the files of want, byte for byte
 // (transmission-cli does not create empty files; none here).
 func sameTree(t *testing.T, who, dir string, want map[string][]byte) {
@@ -101,11 +139,12 @@ func TestTorrentEndToEnd(t *testing.T) {
 	if err := json.Unmarshal([]byte(mustRun(t, data, "release", "pub", "--json")), &rel); err != nil {
 		t.Fatal(err)
 	}
-	srv := startTrove(t, data, "serve", "--listen", "127.0.0.1:0", "--tracker", "--seed", "--seed-dht=false", "--seed-listen", fmt.Sprintf("127.0.0.1:%d", freeTCPPort(t)))
-	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(srv.out.String(), "seeding") && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
+	seedPort := freeTCPPort(t)
+	srv := startTrove(t, data, "serve", "--listen", "127.0.0.1:0", "--tracker", "--seed", "--seed-dht=false", "--seed-listen", fmt.Sprintf("127.0.0.1:%d", seedPort))
+	// A client whose first announce finds no peer waits the tracker's
+	// interval (10 minutes) before the next: wait until the seeder has
+	// announced itself.
+	waitSeeder(t, srv.url, rel.Infohash, seedPort)
 
 	code, tf := httpGet(t, srv.url+"/releases/"+rel.Name+"/"+rel.Name+".torrent")
 	if code != 200 {

@@ -74,6 +74,21 @@ func SetReuse(on bool) {
 	}
 }
 
+// CheckReuse starts a reusable sandbox and ends it, for `trove doctor`: nil
+// when tools will reuse sandboxes, else why not (runs then take a sandbox
+// each).
+func CheckReuse() error {
+	if Sandbox() != IsolationBwrap {
+		return fmt.Errorf("no bubblewrap sandbox to reuse (%s)", Sandbox())
+	}
+	r, err := getRunner(DefaultMemLimit)
+	if err != nil {
+		return err
+	}
+	putRunner(r)
+	return nil
+}
+
 type runner struct {
 	mem    int64 // the memory limit the runner applies to its runs
 	cmd    *exec.Cmd

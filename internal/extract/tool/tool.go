@@ -4,7 +4,9 @@
 // its output, no network and, where bubblewrap works, a private view of
 // the file system (the system's programs and libraries read-only, the
 // input read-only, one private writable folder). A hung, crashing or
-// runaway tool costs one recorded error, never the ingest.
+// runaway tool costs one recorded error, never the ingest. Runs of tools
+// that read one file and write only their output can reuse a sandbox kept
+// up between runs (Cmd.Reuse, pool.go), which saves its set-up.
 package tool
 
 import (

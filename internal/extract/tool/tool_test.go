@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,6 +16,17 @@ import (
 	"github.com/trove-archive/trove/internal/extract"
 	"github.com/trove-archive/trove/internal/extract/tool"
 )
+
+// TestMain lets TestReusedSandboxDiesWithTrove run this binary as a trove
+// process in the middle of a tool run.
+func TestMain(m *testing.M) {
+	if os.Getenv("TROVE_TOOL_TEST_CHILD") == "1" {
+		err := tool.Run(context.Background(), tool.Cmd{Name: "sleep", Args: []string{"317"}, Reuse: true, Timeout: 10 * time.Minute})
+		fmt.Println(err)
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
 
 func TestRunOutput(t *testing.T) {
 	forModes(t, func(t *testing.T, run runFunc) {
@@ -221,5 +234,50 @@ func TestReuseKeepsRunsApart(t *testing.T) {
 	}
 	if out, err := sh("echo ok"); err != nil || out != "ok\n" {
 		t.Errorf("the run after a killed runner: %q %v", out, err)
+	}
+}
+
+// TestReusedSandboxDiesWithTrove: when trove is killed in the middle of a
+// tool run, the reused sandbox and the tool in it go too.
+func TestReusedSandboxDiesWithTrove(t *testing.T) {
+	if tool.Sandbox() != tool.IsolationBwrap {
+		t.Skipf("isolation %s: no sandbox to reuse", tool.Sandbox())
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, "-test.run=^$")
+	cmd.Env = append(os.Environ(), "TROVE_TOOL_TEST_CHILD=1")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// The tool's own PID namespace hides nothing from this one.
+	sleeping := func() int {
+		n := 0
+		dirs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+		for _, d := range dirs {
+			if b, err := os.ReadFile(d); err == nil && strings.HasSuffix(string(b), "sleep\x00317\x00") {
+				n++
+			}
+		}
+		return n
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for sleeping() == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if sleeping() == 0 {
+		cmd.Process.Kill()
+		t.Fatal("the tool never started")
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	deadline = time.Now().Add(20 * time.Second)
+	for sleeping() > 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := sleeping(); n > 0 {
+		t.Errorf("%d tool processes outlived the killed trove", n)
 	}
 }
