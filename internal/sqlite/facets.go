@@ -38,15 +38,25 @@ type facetSnap struct {
 	cStart []int32
 	cList  []int32
 	dsC    map[int64][]int32
+	// strIdx finds an interned string (kinds, extensions); attach is a
+	// bitmap of the tuples with has_attach set. Both serve the item
+	// filters a plan can test here (plan.test).
+	strIdx map[string]int32
+	attach []uint64
 }
 
 type facetTuple struct {
 	ds     int64
+	date   int64 // unix seconds; noDate when unknown
 	year   int32 // 0: no date
 	kind   int32 // index into str
 	domain int32
 	lang   int32
+	ext    int32
 }
+
+// noDate marks a tuple whose item has no date.
+const noDate = math.MinInt64
 
 // facetSnaps builds snapshots in the background, one at a time, and hands
 // out the one of the current generation.
@@ -143,19 +153,28 @@ func (d *DB) buildFacetSnap(ctx context.Context, want int64) (*facetSnap, error)
 	if err := tx.QueryRowContext(ctx, `SELECT max(id) FROM blobs`).Scan(&maxBlob); err != nil {
 		return nil, fmt.Errorf("facet snapshot: %w", err)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT blob_id, dataset_id, kind, date, domain, lang FROM items ORDER BY blob_id`)
+	rows, err := tx.QueryContext(ctx, `SELECT blob_id, dataset_id, kind, date, domain, lang, ext, has_attach FROM items ORDER BY blob_id`)
 	if err != nil {
 		return nil, fmt.Errorf("facet snapshot: %w", err)
 	}
 	defer rows.Close()
-	snap := &facetSnap{gen: gen, start: make([]int32, maxBlob.Int64+2), str: []string{""}}
-	intern := interner(&snap.str)
+	snap := &facetSnap{gen: gen, start: make([]int32, maxBlob.Int64+2), str: []string{""}, strIdx: map[string]int32{"": 0}}
+	intern := func(s string) int32 {
+		if i, ok := snap.strIdx[s]; ok {
+			return i
+		}
+		i := int32(len(snap.str))
+		snap.str = append(snap.str, s)
+		snap.strIdx[s] = i
+		return i
+	}
 	var blob, ds int64
 	var date sql.NullInt64
-	var kind, domain, lang string
+	var kind, domain, lang, ext string
+	var attach bool
 	next := int64(0) // next blob whose start is not set yet
 	for rows.Next() {
-		if err := rows.Scan(&blob, &ds, &kind, &date, &domain, &lang); err != nil {
+		if err := rows.Scan(&blob, &ds, &kind, &date, &domain, &lang, &ext, &attach); err != nil {
 			return nil, fmt.Errorf("facet snapshot: %w", err)
 		}
 		if blob < 0 || blob > maxBlob.Int64 {
@@ -164,9 +183,17 @@ func (d *DB) buildFacetSnap(ctx context.Context, want int64) (*facetSnap, error)
 		for ; next <= blob; next++ {
 			snap.start[next] = int32(len(snap.tup))
 		}
-		t := facetTuple{ds: ds, kind: intern(kind), domain: intern(domain), lang: intern(lang)}
+		t := facetTuple{ds: ds, date: noDate, kind: intern(kind), domain: intern(domain), lang: intern(lang), ext: intern(ext)}
 		if date.Valid {
+			t.date = date.Int64
 			t.year = int32(time.Unix(date.Int64, 0).UTC().Year())
+		}
+		if attach {
+			i := len(snap.tup)
+			for len(snap.attach) <= i/64 {
+				snap.attach = append(snap.attach, 0)
+			}
+			snap.attach[i/64] |= 1 << (i % 64)
 		}
 		snap.tup = append(snap.tup, t)
 	}
@@ -267,6 +294,11 @@ func (s *facetSnap) items(blob int64) []facetTuple {
 	return s.tup[s.start[blob]:s.start[blob+1]]
 }
 
+// hasAttach reports whether tuple i's item has attachments.
+func (s *facetSnap) hasAttach(i int32) bool {
+	return int(i/64) < len(s.attach) && s.attach[i/64]&(1<<(i%64)) != 0
+}
+
 // visibleDatasets returns the IDs of the datasets p may read (and, when
 // slug is set, only that one), answered by SQL with the access clause.
 func (d *DB) visibleDatasets(ctx context.Context, p archive.Principal, slug string) (map[int64]string, error) {
@@ -294,7 +326,8 @@ func (d *DB) visibleDatasets(ctx context.Context, p archive.Principal, slug stri
 }
 
 // aggregateSnap counts like aggregate, for plans without item filters
-// (words, phrases, prefixes, OR, and NOT of those):
+// (words, phrases, prefixes, OR, and NOT of those) or with filters the
+// snapshot can test (plan.test: type:, ext:, lang:, has:, dates):
 // the matching blob IDs come from the FTS index, their items' facet values
 // from the snapshot, restricted to the visible datasets.
 //
@@ -302,6 +335,9 @@ func (d *DB) visibleDatasets(ctx context.Context, p archive.Principal, slug stri
 // it did not collect them): for a one-part query, the matches themselves.
 func (d *DB) aggregateSnap(ctx context.Context, snap *facetSnap, plan *plan, visible map[int64]string, fromRank <-chan *collected) (int64, map[string][]archive.FacetCount, error) {
 	c := newFacetCounter(snap, visible)
+	if plan.test != nil {
+		c.keep = plan.test(snap)
+	}
 	var excluded []uint64 // bitmap of blobs matching a NOT
 	for _, e := range plan.nots {
 		if excluded == nil {
@@ -453,6 +489,9 @@ type facetCounter struct {
 	dsOnly []int64
 	m      [5]map[string]int64 // multi-item documents
 	cs     []int32             // scratch: a document's countries
+	// keep, when set, is the plan's item filters: only the items (tuple
+	// indexes) it keeps count, as only those pass the SQL conditions.
+	keep func(i int32) bool
 }
 
 func newFacetCounter(snap *facetSnap, visible map[int64]string) *facetCounter {
@@ -487,10 +526,11 @@ func (c *facetCounter) slug(ds int64) string {
 func (c *facetCounter) add(blob int64) {
 	s := c.snap
 	tups := s.items(blob)
+	first := s.start[blob]
 	own := s.cList[s.cStart[blob]:s.cStart[blob+1]]
 	if len(tups) == 1 { // the common case: one item, nothing to deduplicate
 		t := tups[0]
-		if c.slug(t.ds) == "" {
+		if c.slug(t.ds) == "" || (c.keep != nil && !c.keep(first)) {
 			return
 		}
 		c.blobs++
@@ -526,9 +566,9 @@ func (c *facetCounter) add(blob int64) {
 	}
 	found := false
 	c.cs = append(c.cs[:0], own...)
-	for _, t := range tups {
+	for j, t := range tups {
 		slug := c.slug(t.ds)
-		if slug == "" {
+		if slug == "" || (c.keep != nil && !c.keep(first+int32(j))) {
 			continue
 		}
 		found = true

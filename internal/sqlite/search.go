@@ -821,11 +821,71 @@ type plan struct {
 	// nots, when set, are FTS5 expressions that sql (then made only of
 	// their negations) excludes: "security -spam".
 	nots []string
+	// test, when set, is sql as a test of the facet snapshot's items: the
+	// plan's conditions are all item filters the snapshot holds.
+	test tupleTest
 }
 
-// itemFree reports whether the plan's conditions need no item column, so
-// that its facets can be counted from the snapshot (facets.go).
-func (plan *plan) itemFree() bool { return plan.sql == "" || len(plan.nots) > 0 }
+// itemFree reports whether the plan's conditions need no item column, or
+// only columns the facet snapshot holds, so that its count and facets can
+// be taken from the snapshot (facets.go).
+func (plan *plan) itemFree() bool { return plan.sql == "" || len(plan.nots) > 0 || plan.test != nil }
+
+// tupleTest is an item filter evaluated on a facet snapshot: bound to a
+// snapshot (its interned strings), it tells whether tuple i passes. It
+// gives what the filter's SQL condition gives where that condition is
+// true, and false where SQL has false or NULL (an unknown date): every NOT
+// is compiled as NOT coalesce(cond, 0), so NULL never reaches a negation.
+type tupleTest func(s *facetSnap) func(i int32) bool
+
+func testAll(ts []tupleTest, and bool) tupleTest {
+	return func(s *facetSnap) func(int32) bool {
+		fs := make([]func(int32) bool, len(ts))
+		for i, t := range ts {
+			fs[i] = t(s)
+		}
+		return func(i int32) bool {
+			for _, f := range fs {
+				if f(i) != and {
+					return !and
+				}
+			}
+			return and
+		}
+	}
+}
+
+func anyNil(ts []tupleTest) bool {
+	for _, t := range ts {
+		if t == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// testStr tests an interned column of the tuple against the strings
+// match accepts.
+func testStr(col func(t *facetTuple) int32, match func(string) bool) tupleTest {
+	return func(s *facetSnap) func(int32) bool {
+		ok := make([]bool, len(s.str))
+		for i, v := range s.str {
+			ok[i] = match(v)
+		}
+		return func(i int32) bool { return ok[col(&s.tup[i])] }
+	}
+}
+
+// simpleValue reports whether v has no character that LIKE or ESCAPE
+// would read specially, nor any letter case folding could change.
+func simpleValue(v string) bool {
+	for _, r := range v {
+		if !('a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '-' || r == '.') {
+			return false
+		}
+	}
+	return true
+}
 
 // snippetExpr rewrites an FTS expression for snippets: each prefix query
 // becomes the OR of the index terms it stands for. FTS5 has no prefix
@@ -857,6 +917,8 @@ type part struct {
 	args []any
 	// not is set when the node is NOT of a positive FTS5 expression.
 	not string
+	// test is cond as a test of the facet snapshot, when it can be one.
+	test tupleTest
 }
 
 func (c *compiler) plan(n query.Node) (*plan, error) {
@@ -908,6 +970,7 @@ func (c *compiler) plan1(n query.Node) (*plan, error) {
 		var fts, tri, nots []string
 		var conds []string
 		var args []any
+		var tests []tupleTest
 		for _, ch := range and.Nodes {
 			p, err := c.compile(ch)
 			if err != nil {
@@ -925,10 +988,13 @@ func (c *compiler) plan1(n query.Node) (*plan, error) {
 			}
 			conds = append(conds, p.cond)
 			args = append(args, p.args...)
+			tests = append(tests, p.test)
 		}
 		pl := &plan{fts: strings.Join(fts, " AND "), sql: strings.Join(conds, " AND "), args: args}
 		if len(nots) == len(conds) {
 			pl.nots = nots
+		} else if len(tests) > 0 && !anyNil(tests) {
+			pl.test = testAll(tests, true)
 		}
 		if len(fts) > 1 {
 			pl.parts = fts
@@ -945,7 +1011,7 @@ func (c *compiler) plan1(n query.Node) (*plan, error) {
 	if p.fts != "" {
 		return &plan{fts: p.fts}, nil
 	}
-	return &plan{sql: p.cond, args: p.args, tri: p.tri}, nil
+	return &plan{sql: p.cond, args: p.args, tri: p.tri, test: p.test}, nil
 }
 
 func ftsQuote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
@@ -966,6 +1032,7 @@ func (c *compiler) compile(n query.Node) (part, error) {
 		}
 		var fts, conds []string
 		var args []any
+		var tests []tupleTest
 		allFTS := true
 		for _, ch := range nodes {
 			p, err := c.compile(ch)
@@ -978,8 +1045,12 @@ func (c *compiler) compile(n query.Node) (part, error) {
 			fts = append(fts, p.fts)
 			conds = append(conds, p.cond)
 			args = append(args, p.args...)
+			tests = append(tests, p.test)
 		}
 		out := part{cond: "(" + strings.Join(conds, op) + ")", args: args}
+		if !anyNil(tests) {
+			out.test = testAll(tests, op == " AND ")
+		}
 		if allFTS {
 			out.fts = "(" + strings.Join(fts, op) + ")"
 			out.cond, out.args = inFTS, []any{out.fts}
@@ -992,7 +1063,14 @@ func (c *compiler) compile(n query.Node) (part, error) {
 		}
 		// coalesce: a condition on an unknown value (no date) is false, so
 		// its negation holds.
-		return part{cond: "NOT coalesce(" + p.cond + ", 0)", args: p.args, not: p.fts}, nil
+		out := part{cond: "NOT coalesce(" + p.cond + ", 0)", args: p.args, not: p.fts}
+		if t := p.test; t != nil && p.fts == "" {
+			out.test = func(s *facetSnap) func(int32) bool {
+				f := t(s)
+				return func(i int32) bool { return !f(i) }
+			}
+		}
+		return out, nil
 	case query.Field:
 		return c.field(n)
 	case query.DateRange:
@@ -1006,10 +1084,20 @@ func (c *compiler) compile(n query.Node) (part, error) {
 			conds = append(conds, "i.date < ?")
 			args = append(args, n.To.Unix())
 		}
-		if len(conds) == 0 {
-			return part{cond: "i.date IS NOT NULL"}, nil
+		from, to := int64(math.MinInt64+1), int64(math.MaxInt64)
+		if !n.From.IsZero() {
+			from = n.From.Unix()
 		}
-		return part{cond: "(" + strings.Join(conds, " AND ") + ")", args: args}, nil
+		if !n.To.IsZero() {
+			to = n.To.Unix()
+		}
+		test := func(s *facetSnap) func(int32) bool {
+			return func(i int32) bool { d := s.tup[i].date; return d != noDate && d >= from && d < to }
+		}
+		if len(conds) == 0 {
+			return part{cond: "i.date IS NOT NULL", test: test}, nil
+		}
+		return part{cond: "(" + strings.Join(conds, " AND ") + ")", args: args, test: test}, nil
 	}
 	return part{}, archive.Errorf(archive.EInvalid, "query: unsupported construct %T", n)
 }
@@ -1051,6 +1139,17 @@ func (c *compiler) term(t query.Term) (part, error) {
 	return part{fts: e, cond: inFTS, args: []any{e}}, nil
 }
 
+// asciiFold lowers ASCII letters only, as SQLite's LIKE compares them.
+func asciiFold(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
@@ -1069,17 +1168,28 @@ func (c *compiler) field(f query.Field) (part, error) {
 	case "dataset":
 		return part{cond: "d.slug = ?", args: []any{strings.ToLower(v)}}, nil
 	case "type":
-		return part{cond: "i.kind = ?", args: []any{strings.ToLower(v)}}, nil
+		k := strings.ToLower(v)
+		return part{cond: "i.kind = ?", args: []any{k},
+			test: testStr(func(t *facetTuple) int32 { return t.kind }, func(s string) bool { return s == k })}, nil
 	case "ext":
-		return part{cond: "i.ext = ?", args: []any{strings.ToLower(strings.TrimPrefix(v, "."))}}, nil
+		e := strings.ToLower(strings.TrimPrefix(v, "."))
+		return part{cond: "i.ext = ?", args: []any{e},
+			test: testStr(func(t *facetTuple) int32 { return t.ext }, func(s string) bool { return s == e })}, nil
 	case "lang":
 		l := strings.ToLower(v)
-		return part{cond: "(i.lang = ? OR i.lang LIKE ?)", args: []any{l, escapeLike(l) + "-%"}}, nil
+		p := part{cond: "(i.lang = ? OR i.lang LIKE ?)", args: []any{l, escapeLike(l) + "-%"}}
+		if simpleValue(l) && !strings.Contains(l, "-") {
+			// LIKE folds ASCII letters only.
+			p.test = testStr(func(t *facetTuple) int32 { return t.lang }, func(s string) bool {
+				return s == l || len(s) > len(l) && s[len(l)] == '-' && asciiFold(s[:len(l)]) == l
+			})
+		}
+		return p, nil
 	case "country":
 		cond, args := countryCond(v) // dataset countries or detected (country.go)
 		return part{cond: cond, args: args}, nil
 	case "has":
-		return part{cond: "i.has_attach = 1"}, nil
+		return part{cond: "i.has_attach = 1", test: func(s *facetSnap) func(int32) bool { return s.hasAttach }}, nil
 	case "from":
 		return part{cond: `i.from_norm LIKE ? ESCAPE '\'`, args: []any{likeValue(v)}}, nil
 	case "to":
