@@ -46,8 +46,8 @@ type facetSnap struct {
 }
 
 type facetTuple struct {
-	ds     int64
 	date   int64 // unix seconds; noDate when unknown
+	ds     int32 // dataset ID (see buildFacetSnap)
 	year   int32 // 0: no date
 	kind   int32 // index into str
 	domain int32
@@ -183,7 +183,10 @@ func (d *DB) buildFacetSnap(ctx context.Context, want int64) (*facetSnap, error)
 		for ; next <= blob; next++ {
 			snap.start[next] = int32(len(snap.tup))
 		}
-		t := facetTuple{ds: ds, date: noDate, kind: intern(kind), domain: intern(domain), lang: intern(lang), ext: intern(ext)}
+		if ds < 0 || ds > math.MaxInt32 {
+			return nil, fmt.Errorf("facet snapshot: dataset ID %d out of range", ds)
+		}
+		t := facetTuple{ds: int32(ds), date: noDate, kind: intern(kind), domain: intern(domain), lang: intern(lang), ext: intern(ext)}
 		if date.Valid {
 			t.date = date.Int64
 			t.year = int32(time.Unix(date.Int64, 0).UTC().Year())
@@ -530,7 +533,7 @@ func (c *facetCounter) add(blob int64) {
 	own := s.cList[s.cStart[blob]:s.cStart[blob+1]]
 	if len(tups) == 1 { // the common case: one item, nothing to deduplicate
 		t := tups[0]
-		if c.slug(t.ds) == "" || (c.keep != nil && !c.keep(first)) {
+		if c.slug(int64(t.ds)) == "" || (c.keep != nil && !c.keep(first)) {
 			return
 		}
 		c.blobs++
@@ -546,7 +549,7 @@ func (c *facetCounter) add(blob int64) {
 			return
 		}
 		c.cs = append(c.cs[:0], own...)
-		for _, x := range s.dsC[t.ds] {
+		for _, x := range s.dsC[int64(t.ds)] {
 			if !slices.Contains(c.cs, x) {
 				c.cs = append(c.cs, x)
 			}
@@ -567,12 +570,12 @@ func (c *facetCounter) add(blob int64) {
 	found := false
 	c.cs = append(c.cs[:0], own...)
 	for j, t := range tups {
-		slug := c.slug(t.ds)
+		slug := c.slug(int64(t.ds))
 		if slug == "" || (c.keep != nil && !c.keep(first+int32(j))) {
 			continue
 		}
 		found = true
-		for _, x := range s.dsC[t.ds] {
+		for _, x := range s.dsC[int64(t.ds)] {
 			if !slices.Contains(c.cs, x) {
 				c.cs = append(c.cs, x)
 			}
