@@ -40,7 +40,15 @@ type Store struct {
 
 	verified  sync.Map // BlobID -> verifiedAt: complete reads that matched
 	verifying sync.Map // BlobID -> *sync.Mutex: one check at a time per blob
+	// synced holds the first-level shard folders whose entry in the store's
+	// folder this Store has fsynced (after they existed): new second-level
+	// folders under them need not sync the store's folder again.
+	synced sync.Map // string -> struct{}
 }
+
+// bufPool holds Put's copy buffers (one per Put made a quarter of a MiB of
+// garbage per blob).
+var bufPool = sync.Pool{New: func() any { b := make([]byte, bufSize); return &b }}
 
 var _ archive.BlobStore = (*Store)(nil)
 
@@ -89,7 +97,9 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (archive.BlobID, int64, er
 	}()
 
 	h := sha256.New()
-	n, err := io.CopyBuffer(io.MultiWriter(f, h), ctxReader{ctx, r}, make([]byte, bufSize))
+	buf := bufPool.Get().(*[]byte)
+	n, err := io.CopyBuffer(io.MultiWriter(f, h), ctxReader{ctx, r}, *buf)
+	bufPool.Put(buf)
 	if err != nil {
 		return archive.BlobID{}, 0, fmt.Errorf("store put: %w", err)
 	}
@@ -192,14 +202,27 @@ func (s *Store) mkShard(shard string) error {
 	if fi, err := os.Stat(shard); err == nil && fi.IsDir() {
 		return nil
 	}
-	for _, d := range []string{filepath.Dir(shard), shard} {
+	top := filepath.Dir(shard)
+	for _, d := range []string{top, shard} {
+		if d == top {
+			if _, ok := s.synced.Load(top); ok {
+				continue
+			}
+		}
 		if err := os.Mkdir(d, dirPerm); err != nil && !errors.Is(err, fs.ErrExist) {
+			if _, ok := s.synced.Load(top); ok && errors.Is(err, fs.ErrNotExist) {
+				s.synced.Delete(top) // removed from under us: make it again
+				return s.mkShard(shard)
+			}
 			return err
 		}
 		// Also after ErrExist: a concurrent Put may have created d
 		// and not yet synced its parent.
 		if err := syncDir(filepath.Dir(d)); err != nil {
 			return err
+		}
+		if d == top {
+			s.synced.Store(top, struct{}{})
 		}
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -450,5 +451,40 @@ func TestAdopt(t *testing.T) {
 	rc.Close()
 	if !errors.Is(err, archive.ErrCorrupt) {
 		t.Errorf("reading a mislabelled adopted blob: %v, want ErrCorrupt", err)
+	}
+}
+
+// TestPutAfterShardRemoved: a shard folder removed while the store is open
+// (by hand) is made again by the next Put that needs it.
+func TestPutAfterShardRemoved(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := store.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _, err := s.Put(ctx, strings.NewReader("first"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	top := filepath.Dir(filepath.Dir(s.Path(id)))
+	// Another blob in the same first-level folder, once it is gone.
+	var body string
+	for i := 0; ; i++ {
+		body = fmt.Sprint("second ", i)
+		h := archive.Hash([]byte(body))
+		if filepath.Dir(filepath.Dir(s.Path(h))) == top && filepath.Dir(s.Path(h)) != filepath.Dir(s.Path(id)) {
+			break
+		}
+	}
+	if err := os.RemoveAll(top); err != nil {
+		t.Fatal(err)
+	}
+	id2, _, err := s.Put(ctx, strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("put after its shard folder was removed: %v", err)
+	}
+	if err := s.Verify(ctx, id2); err != nil {
+		t.Fatal(err)
 	}
 }
