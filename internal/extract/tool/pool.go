@@ -313,14 +313,9 @@ func runReused(ctx, runCtx, killCtx context.Context, kill context.CancelCauseFun
 	}
 	pool.runs.Add(1)
 	stop := context.AfterFunc(killCtx, r.discard)
-	var stdinDone chan struct{}
+	var fed func()
 	if inW != nil {
-		stdinDone = make(chan struct{})
-		go func() {
-			defer close(stdinDone)
-			io.Copy(inW, c.Stdin) // ends with EPIPE when the tool stops reading
-			inW.Close()
-		}()
+		fed = feed(inW, c.Stdin)
 	}
 	errDone := make(chan struct{})
 	go func() {
@@ -332,8 +327,8 @@ func runReused(ctx, runCtx, killCtx context.Context, kill context.CancelCauseFun
 		kill(copyErr)
 	}
 	<-errDone
-	if stdinDone != nil {
-		<-stdinDone
+	if fed != nil {
+		fed()
 	}
 	var reply runReply
 	buf := make([]byte, 4096)

@@ -214,7 +214,18 @@ func Run(ctx context.Context, c Cmd) error {
 		argv = append([]string{"unshare", "--net", "--"}, argv...)
 	}
 	cmd := exec.CommandContext(killCtx, argv[0], argv[1:]...)
-	cmd.Stdin = c.Stdin
+	// A Stdin that is not a file is fed through a pipe of our own: exec's
+	// copy would hold Wait for as long as a Read of it blocks.
+	var inR, inW *os.File
+	if f, ok := c.Stdin.(*os.File); ok {
+		cmd.Stdin = f
+	} else if c.Stdin != nil {
+		if inR, inW, err = os.Pipe(); err != nil {
+			return fmt.Errorf("%s: %w", c.Name, err)
+		}
+		defer inR.Close()
+		cmd.Stdin = inR
+	}
 	cmd.Stderr = errTail
 	cmd.Dir = dir
 	cmd.Env = toolEnv(c)
@@ -241,11 +252,21 @@ func Run(ctx context.Context, c Cmd) error {
 		err = cmd.Start()
 	}
 	if err == nil {
+		var fed func()
+		if inW != nil {
+			inR.Close() // the tool's now
+			fed = feed(inW, c.Stdin)
+		}
 		_, copyErr := io.Copy(out, stdout)
 		if copyErr != nil && !out.over && out.err == nil {
 			kill(copyErr) // a read error on the pipe: stop the tool
 		}
 		err = cmd.Wait()
+		if fed != nil {
+			fed()
+		}
+	} else if inW != nil {
+		inW.Close()
 	}
 	var exitErr *exec.ExitError
 	switch {
@@ -268,6 +289,27 @@ func Run(ctx context.Context, c Cmd) error {
 		return &extract.ToolError{Tool: c.Name, Err: fmt.Errorf("%v: %w", exitErr, extract.ErrCorrupt), Stderr: errTail.String()}
 	default:
 		return fmt.Errorf("%s: %w", c.Name, err)
+	}
+}
+
+// feed copies r into the pipe w in the background. The function it
+// returns, called once the tool has ended, waits for the copy (which ends
+// with EPIPE if the tool stopped reading) at most waitDelay, as exec's
+// WaitDelay: a Read of r that blocks does not hold the run; the copy fails
+// on the closed pipe when it returns.
+func feed(w *os.File, r io.Reader) func() {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		io.Copy(w, r)
+		w.Close()
+	}()
+	return func() {
+		select {
+		case <-done:
+		case <-time.After(waitDelay):
+			w.Close()
+		}
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -280,4 +281,41 @@ func TestReusedSandboxDiesWithTrove(t *testing.T) {
 	if n := sleeping(); n > 0 {
 		t.Errorf("%d tool processes outlived the killed trove", n)
 	}
+}
+
+// blockingReader gives a few bytes, then blocks until released.
+type blockingReader struct {
+	sent    bool
+	release chan struct{}
+}
+
+func (r *blockingReader) Read(p []byte) (int, error) {
+	if !r.sent {
+		r.sent = true
+		return copy(p, "head\n"), nil
+	}
+	<-r.release
+	return 0, io.EOF
+}
+
+// TestRunStdinBlocks: a Stdin that blocks in Read does not hold a run
+// whose tool has ended.
+func TestRunStdinBlocks(t *testing.T) {
+	forModes(t, func(t *testing.T, run runFunc) {
+		in := &blockingReader{release: make(chan struct{})}
+		defer close(in.release)
+		var out bytes.Buffer
+		done := make(chan error, 1)
+		go func() {
+			done <- run(context.Background(), tool.Cmd{Name: "head", Args: []string{"-n", "1"}, Stdin: in, Stdout: &out})
+		}()
+		select {
+		case err := <-done:
+			if err != nil || out.String() != "head\n" {
+				t.Errorf("got %q, %v", out.String(), err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("the run waited for its Stdin after the tool ended")
+		}
+	})
 }
